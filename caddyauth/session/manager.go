@@ -1,0 +1,234 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/gatehousehq/gatehouse/caddyauth/identity"
+	"github.com/gatehousehq/gatehouse/caddyauth/store"
+)
+
+// ErrNoSession means the token names no live session: unknown, malformed, signed out,
+// or expired. The caller treats the request as not signed in.
+var ErrNoSession = errors.New("no session")
+
+// A session's record lives under "s:"+hash and never changes after sign-in; its last-seen
+// time lives under "a:s:"+hash, so that touching a session can never bring back one that
+// was deleted at sign-out. (One string holds both keys: the record key is a suffix.)
+const lastSeenPrefix = "a:s:"
+
+// sessionKeys returns the record and last-seen store keys of token.
+func sessionKeys(token string) (record, seen string) {
+	seen = storeKey(lastSeenPrefix, token)
+	return seen[2:], seen
+}
+
+// Config holds a Manager's settings.
+type Config struct {
+	// Lifetime is the absolute session lifetime. Default: 24h.
+	Lifetime time.Duration
+	// Idle ends a session unused for this long. Default: 2h.
+	Idle time.Duration
+	// Now is the clock. Default: time.Now.
+	Now func() time.Time
+	// CacheSize bounds the number of decoded sessions kept in memory. Default: 10000.
+	CacheSize int
+}
+
+// Manager creates, finds and deletes sessions in a Store.
+type Manager struct {
+	store    store.Store
+	lifetime time.Duration
+	idle     time.Duration
+	touch    time.Duration
+	now      func() time.Time
+
+	mu       sync.RWMutex
+	decoded  map[string]cached
+	maxCache int
+}
+
+// cached is a decoded session record with the bytes it was decoded from: a Lookup whose
+// store bytes are equal reuses it instead of decoding again.
+type cached struct {
+	raw  []byte
+	sess *Session
+}
+
+// NewManager returns a Manager on st.
+func NewManager(st store.Store, cfg Config) *Manager {
+	m := &Manager{store: st, lifetime: cfg.Lifetime, idle: cfg.Idle, now: cfg.Now, maxCache: cfg.CacheSize}
+	if m.lifetime <= 0 {
+		m.lifetime = 24 * time.Hour
+	}
+	if m.idle <= 0 {
+		m.idle = 2 * time.Hour
+	}
+	if m.now == nil {
+		m.now = time.Now
+	}
+	if m.maxCache <= 0 {
+		m.maxCache = 10000
+	}
+	// Last-seen is written at most once per touch interval: a tenth of the idle limit,
+	// between one second and one minute.
+	m.touch = min(max(m.idle/10, time.Second), time.Minute)
+	m.decoded = make(map[string]cached)
+	return m
+}
+
+// Lifetime returns the absolute session lifetime.
+func (m *Manager) Lifetime() time.Duration { return m.lifetime }
+
+// Create starts a session for id and returns its new token (for the cookie). A new token
+// is made at every sign-in, so a token planted before sign-in is worthless (no fixation).
+func (m *Manager) Create(ctx context.Context, id identity.Identity, device string) (string, *Session, error) {
+	now := m.now()
+	s := &Session{Identity: id, Created: now, Expires: now.Add(m.lifetime), Device: truncate(device, 200)}
+	raw, err := json.Marshal(s)
+	if err != nil {
+		return "", nil, fmt.Errorf("encoding session: %w", err)
+	}
+	token := NewToken()
+	key, seenKey := sessionKeys(token)
+	if err := m.store.Set(ctx, key, raw, m.lifetime); err != nil {
+		return "", nil, fmt.Errorf("saving session: %w", err)
+	}
+	if err := m.setLastSeen(ctx, seenKey, now, s.Expires); err != nil {
+		return "", nil, err
+	}
+	return token, s, nil
+}
+
+// Lookup finds the live session of token. It returns ErrNoSession when there is none and
+// another error when the store could not answer (the caller fails closed). A session used
+// after its idle limit is deleted. Lookup records the use (at most once per touch
+// interval).
+func (m *Manager) Lookup(ctx context.Context, token string) (Active, error) {
+	if !ValidToken(token) {
+		return Active{}, ErrNoSession
+	}
+	key, seenKey := sessionKeys(token)
+	raw, err := m.store.Get(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return Active{}, ErrNoSession
+	}
+	if err != nil {
+		return Active{}, fmt.Errorf("reading session: %w", err)
+	}
+	s, err := m.decode(key, raw)
+	if err != nil {
+		return Active{}, err
+	}
+	now := m.now()
+	if !now.Before(s.Expires) {
+		return Active{}, ErrNoSession
+	}
+	lastSeen := s.Created
+	switch b, err := m.store.Get(ctx, seenKey); {
+	case err == nil && len(b) == 8:
+		lastSeen = time.Unix(0, int64(binary.BigEndian.Uint64(b)))
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		return Active{}, fmt.Errorf("reading session activity: %w", err)
+	}
+	if now.Sub(lastSeen) >= m.idle {
+		m.forget(key)
+		if err := m.deleteKeys(ctx, key, seenKey); err != nil {
+			return Active{}, err
+		}
+		return Active{}, ErrNoSession
+	}
+	if now.Sub(lastSeen) >= m.touch {
+		if err := m.setLastSeen(ctx, seenKey, now, s.Expires); err != nil {
+			return Active{}, err
+		}
+		lastSeen = now
+	}
+	return Active{Session: s, Key: key, LastSeen: lastSeen, Deadline: minTime(lastSeen.Add(m.idle), s.Expires)}, nil
+}
+
+// Delete ends the session of token in the store: a copy of its cookie replayed later finds
+// nothing. Deleting an unknown token is not an error.
+func (m *Manager) Delete(ctx context.Context, token string) error {
+	if !ValidToken(token) {
+		return nil
+	}
+	key, seenKey := sessionKeys(token)
+	m.forget(key)
+	return m.deleteKeys(ctx, key, seenKey)
+}
+
+func (m *Manager) deleteKeys(ctx context.Context, record, seen string) error {
+	if err := m.store.Delete(ctx, record); err != nil {
+		return fmt.Errorf("deleting session: %w", err)
+	}
+	if err := m.store.Delete(ctx, seen); err != nil {
+		return fmt.Errorf("deleting session activity: %w", err)
+	}
+	return nil
+}
+
+// setLastSeen records a use at now; the record lives no longer than the idle limit (so an
+// unused session's activity key disappears on its own) nor past the absolute expiry.
+func (m *Manager) setLastSeen(ctx context.Context, key string, now, expires time.Time) error {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(now.UnixNano()))
+	ttl := minTime(now.Add(m.idle), expires).Sub(now)
+	if ttl <= 0 {
+		return nil
+	}
+	if err := m.store.Set(ctx, key, b[:], ttl); err != nil {
+		return fmt.Errorf("saving session activity: %w", err)
+	}
+	return nil
+}
+
+// decode returns the Session for raw, reusing the last decoding of the same bytes.
+func (m *Manager) decode(key string, raw []byte) (*Session, error) {
+	m.mu.RLock()
+	c, ok := m.decoded[key]
+	m.mu.RUnlock()
+	if ok && bytes.Equal(c.raw, raw) {
+		return c.sess, nil
+	}
+	s := new(Session)
+	if err := json.Unmarshal(raw, s); err != nil {
+		return nil, fmt.Errorf("decoding session: %w", err)
+	}
+	m.mu.Lock()
+	if len(m.decoded) >= m.maxCache {
+		for k := range m.decoded { // evict an arbitrary entry
+			delete(m.decoded, k)
+			break
+		}
+	}
+	m.decoded[key] = cached{raw: bytes.Clone(raw), sess: s}
+	m.mu.Unlock()
+	return s, nil
+}
+
+func (m *Manager) forget(key string) {
+	m.mu.Lock()
+	delete(m.decoded, key)
+	m.mu.Unlock()
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

@@ -1,0 +1,213 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehousehq/gatehouse/caddyauth/identity"
+	"github.com/gatehousehq/gatehouse/caddyauth/store"
+)
+
+// clock is a fake time source the test advances.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func newTestManager(t *testing.T, lifetime, idle time.Duration) (*Manager, *clock, store.Store) {
+	t.Helper()
+	c := &clock{t: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)}
+	st := store.NewMemory(store.Options{Now: c.now})
+	t.Cleanup(func() { st.Close() })
+	return NewManager(st, Config{Lifetime: lifetime, Idle: idle, Now: c.now}), c, st
+}
+
+var alice = identity.Identity{User: "alice", Email: "alice@acme.com", Name: "Alice", Groups: []string{"ops"}, Provider: "local"}
+
+func TestCreateLookupDelete(t *testing.T) {
+	m, _, _ := newTestManager(t, 24*time.Hour, 2*time.Hour)
+	ctx := context.Background()
+	token, _, err := m.Create(ctx, alice, "test-agent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ValidToken(token) {
+		t.Fatalf("token %q is not valid", token)
+	}
+	a, err := m.Lookup(ctx, token)
+	if err != nil {
+		t.Fatalf("lookup: %v", err)
+	}
+	if a.User != "alice" || a.Email != "alice@acme.com" || a.Device != "test-agent" || len(a.Groups) != 1 {
+		t.Fatalf("lookup returned %+v", a.Session)
+	}
+	if err := m.Delete(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Lookup(ctx, token); !errors.Is(err, ErrNoSession) {
+		t.Fatalf("lookup after delete: got %v, want ErrNoSession", err)
+	}
+}
+
+func TestTokensAreFreshAndStoredHashed(t *testing.T) {
+	m, _, st := newTestManager(t, time.Hour, time.Hour)
+	ctx := context.Background()
+	t1, _, _ := m.Create(ctx, alice, "")
+	t2, _, _ := m.Create(ctx, alice, "")
+	if t1 == t2 {
+		t.Fatal("two sign-ins got the same token")
+	}
+	if _, err := st.Get(ctx, "s:"+t1); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal("the raw token is usable as a store key")
+	}
+	rec, _ := sessionKeys(t1)
+	if strings.Contains(rec, t1) {
+		t.Fatal("store key contains the token")
+	}
+	if _, err := st.Get(ctx, rec); err != nil {
+		t.Fatalf("record not under the hashed key: %v", err)
+	}
+}
+
+func TestExpiry(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		steps   []time.Duration // advance, then look up, for each step
+		wantEnd bool            // whether the last lookup finds no session
+	}{
+		{"used within idle stays", []time.Duration{50 * time.Minute, 50 * time.Minute, 50 * time.Minute}, false},
+		{"idle limit ends it", []time.Duration{61 * time.Minute}, true},
+		{"activity then idle ends it", []time.Duration{30 * time.Minute, 61 * time.Minute}, true},
+		{"absolute lifetime ends an active session", []time.Duration{55 * time.Minute, 55 * time.Minute, 55 * time.Minute, 55 * time.Minute}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, c, _ := newTestManager(t, 3*time.Hour, time.Hour)
+			ctx := context.Background()
+			token, _, err := m.Create(ctx, alice, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var lerr error
+			for i, d := range tc.steps {
+				c.advance(d)
+				_, lerr = m.Lookup(ctx, token)
+				if i < len(tc.steps)-1 && lerr != nil {
+					t.Fatalf("step %d: session ended early: %v", i, lerr)
+				}
+			}
+			if got := errors.Is(lerr, ErrNoSession); got != tc.wantEnd {
+				t.Fatalf("session ended = %v (err %v), want %v", got, lerr, tc.wantEnd)
+			}
+		})
+	}
+}
+
+func TestDeadline(t *testing.T) {
+	m, c, _ := newTestManager(t, 3*time.Hour, time.Hour)
+	ctx := context.Background()
+	token, s, _ := m.Create(ctx, alice, "")
+	c.advance(10 * time.Minute)
+	a, err := m.Lookup(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := c.now().Add(time.Hour); !a.Deadline.Equal(want) {
+		t.Fatalf("deadline %v, want %v", a.Deadline, want)
+	}
+	for range 3 { // 2h40m in, used every 50 minutes
+		c.advance(50 * time.Minute)
+		if a, err = m.Lookup(ctx, token); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !a.Deadline.Equal(s.Expires) {
+		t.Fatalf("deadline %v, want the absolute expiry %v", a.Deadline, s.Expires)
+	}
+}
+
+func TestTouchDoesNotResurrect(t *testing.T) {
+	m, c, st := newTestManager(t, 3*time.Hour, time.Hour)
+	ctx := context.Background()
+	token, _, _ := m.Create(ctx, alice, "")
+	if err := m.Delete(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	// A request that had found the session before sign-out records its use afterwards.
+	_, seen := sessionKeys(token)
+	if err := m.setLastSeen(ctx, seen, c.now(), c.now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Lookup(ctx, token); !errors.Is(err, ErrNoSession) {
+		t.Fatalf("a late touch brought the session back: %v", err)
+	}
+	_ = st
+}
+
+func TestMalformedTokens(t *testing.T) {
+	m, _, _ := newTestManager(t, time.Hour, time.Hour)
+	good, _, _ := m.Create(context.Background(), alice, "")
+	for _, tok := range []string{"", "x", good + "A", good[:42], strings.Repeat("A", 42) + "B", good[:42] + "=", strings.Repeat("é", 22)} {
+		if _, err := m.Lookup(context.Background(), tok); !errors.Is(err, ErrNoSession) {
+			t.Errorf("Lookup(%q) = %v, want ErrNoSession", tok, err)
+		}
+	}
+}
+
+// failingStore answers every call with an error, as an unreachable store would.
+type failingStore struct{ store.Store }
+
+var errDown = errors.New("store down")
+
+func (failingStore) Get(context.Context, string) ([]byte, error) { return nil, errDown }
+func (failingStore) Set(context.Context, string, []byte, time.Duration) error {
+	return errDown
+}
+
+func TestStoreErrorsAreNotNoSession(t *testing.T) {
+	m := NewManager(failingStore{}, Config{})
+	_, err := m.Lookup(context.Background(), NewToken())
+	if err == nil || errors.Is(err, ErrNoSession) {
+		t.Fatalf("Lookup on a failing store = %v, want a store error (fail closed, not 'signed out')", err)
+	}
+	if _, _, err := m.Create(context.Background(), alice, ""); !errors.Is(err, errDown) {
+		t.Fatalf("Create on a failing store = %v", err)
+	}
+}
+
+func TestDecodedSessionIsReused(t *testing.T) {
+	m, _, _ := newTestManager(t, time.Hour, time.Hour)
+	ctx := context.Background()
+	token, _, _ := m.Create(ctx, alice, "")
+	a1, _ := m.Lookup(ctx, token)
+	a1.SetMemo("derived")
+	a2, _ := m.Lookup(ctx, token)
+	if a1.Session != a2.Session || a2.Memo() != "derived" {
+		t.Fatal("a second lookup decoded the session again")
+	}
+}
+
+func BenchmarkLookup(b *testing.B) {
+	st := store.NewMemory(store.Options{})
+	defer st.Close()
+	m := NewManager(st, Config{})
+	token, _, _ := m.Create(context.Background(), alice, "bench")
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := m.Lookup(ctx, token); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,156 @@
+package gatehouse
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/gatehousehq/gatehouse/policies"
+)
+
+func init() {
+	caddy.RegisterModule(Handler{})
+}
+
+// Handler enforces Gatehouse on a route: it removes client-sent identity headers and the
+// session cookie, serves the portal under /.gatehouse/, finds the session, checks the
+// route's rules and named policies, and passes the request on with identity headers
+// (Remote-User, Remote-Email, Remote-Name, Remote-Groups, Remote-Roles, and any `header`
+// lines). Several handlers on one request all apply.
+//
+// Placeholders it sets (always; empty when unknown): {http.auth.user.id},
+// {http.auth.user.email}, {http.auth.user.name}, {http.auth.user.groups},
+// {http.auth.user.roles}, {http.auth.user.provider}, {http.auth.user.mfa}.
+type Handler struct {
+	RouteRules
+
+	// Policies names policies declared in the gatehouse app; each must also pass.
+	Policies []string `json:"policies,omitempty"`
+
+	app    *App
+	rules  compiled
+	strip  []string // identity header names plus this handler's extra header names
+	logger *zap.Logger
+}
+
+// CaddyModule returns the Caddy module information.
+func (Handler) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{ID: "http.handlers.gatehouse", New: func() caddy.Module { return new(Handler) }}
+}
+
+// Provision gets the gatehouse app and compiles the handler's rules with its policies.
+func (h *Handler) Provision(ctx caddy.Context) error {
+	h.logger = ctx.Logger()
+	if err := h.RouteRules.validate(); err != nil {
+		return err
+	}
+	appIface, err := ctx.App("gatehouse")
+	if err != nil {
+		return fmt.Errorf("getting gatehouse app: %w", err)
+	}
+	h.app = appIface.(*App)
+	if h.rules, err = compile(h.RouteRules, h.Policies, h.app.Policies); err != nil {
+		return err
+	}
+	h.strip = append([]string(nil), identityHeaders...)
+	for _, eh := range h.rules.headers {
+		h.strip = append(h.strip, eh.name)
+	}
+	return nil
+}
+
+// ServeHTTP enforces the route's rules.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	st := h.app.identify(r)
+	if len(h.rules.headers) > 0 {
+		stripHeaders(r.Header, h.strip)
+	}
+	if isPortalPath(r.URL.Path) {
+		return h.app.servePortal(w, r, st)
+	}
+	if st.err != nil {
+		setPlaceholders(r, nil)
+		return h.app.fail(w, r, http.StatusServiceUnavailable, fmt.Errorf("looking up session: %w", st.err), nil)
+	}
+	if !st.signedIn {
+		setPlaceholders(r, nil)
+		if h.rules.public {
+			return next.ServeHTTP(w, r)
+		}
+		return h.app.challenge(w, r)
+	}
+	v := h.app.viewOf(st.active.Session)
+	for _, rules := range h.rules.checks {
+		if d := rules.Decide(&st.active.Identity, v.roles); d != policies.Allow {
+			return h.forbid(w, r, st, d)
+		}
+	}
+	setPlaceholders(r, v)
+	setIdentityHeaders(r.Header, v)
+	if len(h.rules.headers) > 0 {
+		h.setExtraHeaders(r)
+	}
+	return next.ServeHTTP(w, r)
+}
+
+func (h *Handler) setExtraHeaders(r *http.Request) {
+	repl := caddyRepl(r)
+	for _, eh := range h.rules.headers {
+		val := eh.value
+		if repl != nil {
+			val = repl.ReplaceAll(val, "")
+		}
+		if val != "" {
+			r.Header[eh.name] = []string{val}
+		}
+	}
+}
+
+func (h *Handler) forbid(w http.ResponseWriter, r *http.Request, st *requestState, d policies.Decision) error {
+	authzTotal.WithLabelValues(d.String()).Inc()
+	if c := h.logger.Check(zapcore.InfoLevel, "access refused"); c != nil {
+		c.Write(zap.String("user", st.active.User), zap.String("client_ip", clientIP(r)),
+			zap.String("decision", d.String()), zap.String("path", r.URL.Path))
+	}
+	err := fmt.Errorf("user %q is not allowed here (%s)", st.active.User, d)
+	return h.app.fail(w, r, http.StatusForbidden, err, st)
+}
+
+func isPortalPath(p string) bool {
+	return p == portalPrefix || strings.HasPrefix(p, portalPrefix+"/")
+}
+
+// caddyRepl returns the request's replacer, or nil outside Caddy.
+func caddyRepl(r *http.Request) *caddy.Replacer {
+	repl, _ := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
+	return repl
+}
+
+// clientIP is Caddy's {client_ip}: the peer, or the forwarded client when the peer is a
+// trusted proxy.
+func clientIP(r *http.Request) string {
+	if ip, ok := caddyhttp.GetVar(r.Context(), caddyhttp.ClientIPVarKey).(string); ok && ip != "" {
+		return ip
+	}
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
+}
+
+// errNotSignedIn is the error behind 401 challenges.
+var errNotSignedIn = errors.New("not signed in")
+
+// Interface guards
+var (
+	_ caddy.Provisioner           = (*Handler)(nil)
+	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
+)
