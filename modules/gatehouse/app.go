@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -134,6 +135,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 	a.sessions = session.NewManager(a.store, session.Config{
 		Lifetime: time.Duration(a.Session.Lifetime),
 		Idle:     time.Duration(a.Session.Idle),
+		Now:      now,
 	})
 	a.failures = ratelimit.NewFailures(a.store)
 	return nil
@@ -159,6 +161,12 @@ func (a *App) Cleanup() error {
 	}
 	return releaseStore(a.storeKey)
 }
+
+// clockSkew is added to the wall clock that session expiry reads. It is always zero in
+// production; tests move it forward to expire sessions without waiting.
+var clockSkew atomic.Int64
+
+func now() time.Time { return time.Now().Add(time.Duration(clockSkew.Load())) }
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))

@@ -244,6 +244,9 @@ func (a *App) parseRole(d *caddyfile.Dispenser) error {
 // With a matcher, the route also matches /.gatehouse/*, so that the portal (sign-in,
 // sign-out) is served on a site whose only Gatehouse route guards part of it.
 func parseDirective(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue, error) {
+	if !h.Next() {
+		return nil, h.ArgErr()
+	}
 	matcherSet, err := h.ExtractMatcherSet()
 	if err != nil {
 		return nil, err
