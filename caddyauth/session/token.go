@@ -50,7 +50,8 @@ func canonicalTail(c byte) bool {
 // storeKey returns the store key of a session token: the token itself is never stored,
 // only its SHA-256, so a copy of the store does not hold usable cookies.
 func storeKey(prefix, token string) string {
-	sum := sha256.Sum256([]byte(token))
+	var in [TokenLen]byte // tokens are checked to be TokenLen long; hashing a copy on the stack avoids an allocation
+	sum := sha256.Sum256(in[:copy(in[:], token)])
 	var buf [64]byte
 	n := copy(buf[:], prefix)
 	base64.RawURLEncoding.Encode(buf[n:], sum[:])

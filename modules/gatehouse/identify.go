@@ -57,27 +57,21 @@ func (a *App) takeCookie(r *http.Request) string {
 		return ""
 	}
 	var token string
-	kept := values[:0:0]
-	changed := false
+	kept := 0
 	for _, v := range values {
 		if token == "" {
 			token, _ = session.CookieValue(v, a.cookie.name)
 		}
-		nv := session.WithoutCookie(v, a.cookie.name)
-		if nv != v {
-			changed = true
-		}
-		if nv != "" {
-			kept = append(kept, nv)
+		// The request owns its header slices: filter in place.
+		if nv := session.WithoutCookie(v, a.cookie.name); nv != "" {
+			values[kept] = nv
+			kept++
 		}
 	}
-	if !changed {
-		return token
-	}
-	if len(kept) == 0 {
+	if kept == 0 {
 		delete(r.Header, "Cookie")
 	} else {
-		r.Header["Cookie"] = kept
+		r.Header["Cookie"] = values[:kept]
 	}
 	return token
 }
