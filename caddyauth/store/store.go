@@ -20,6 +20,9 @@ var ErrClosed = errors.New("store: closed")
 // be treated as read-only by the caller (the memory stores return their own copy without
 // cloning, which keeps the per-request path free of allocations).
 //
+// Keys are non-empty and at most 4096 bytes; ttl and window must be positive. Other
+// arguments are rejected with an error (not ErrNotFound).
+//
 // Any error other than ErrNotFound means the store could not answer: callers fail closed.
 type Store interface {
 	// Get returns the value under key, or ErrNotFound when it is absent or expired.
@@ -33,7 +36,8 @@ type Store interface {
 	Take(ctx context.Context, key string) ([]byte, error)
 	// Incr adds 1 to the counter under key and returns the new count. A counter that does
 	// not exist (or has expired) starts at 0 and expires window after that first Incr; later
-	// increments do not extend it (a fixed window).
+	// increments do not extend it (a fixed window). The counter's value, as Get returns it,
+	// is its decimal text ("3"), as in Redis; Incr of a key holding anything else fails.
 	Incr(ctx context.Context, key string, window time.Duration) (int64, error)
 	// Close releases the store's resources. Later calls return ErrClosed.
 	Close() error
