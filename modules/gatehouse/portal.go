@@ -123,7 +123,13 @@ func (a *App) login(w http.ResponseWriter, r *http.Request, st *requestState) er
 	pass := r.PostFormValue("password")
 	ip := clientIP(r)
 	ctx := r.Context()
-	logger := a.logger.With(zap.String("user", username), zap.String("client_ip", ip))
+	// An unknown name is not logged: people type their password into the wrong field.
+	_, known := a.users.Lookup(username)
+	logName := username
+	if !known {
+		logName = "(unknown)"
+	}
+	logger := a.logger.With(zap.String("user", logName), zap.String("client_ip", ip))
 
 	// A locked user or address is refused before the password is looked at, so the answer
 	// is the same whether it was right or not.
@@ -144,7 +150,7 @@ func (a *App) login(w http.ResponseWriter, r *http.Request, st *requestState) er
 		}
 	}
 
-	u, known := a.users.Lookup(username)
+	u, _ := a.users.Lookup(username)
 	var ok bool
 	var err error
 	if known && username != "" && pass != "" {
