@@ -2,7 +2,10 @@ package gatehouse
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig"
@@ -64,6 +67,7 @@ func (a *App) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	if d.NextArg() {
 		return d.ArgErr()
 	}
+	inherits := map[string]map[string]caddyfile.Token{} // role -> inherited role -> its token
 	for d.NextBlock(0) {
 		switch d.Val() {
 		case "secret":
@@ -111,7 +115,7 @@ func (a *App) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			}
 			a.AllowedRedirects = append(a.AllowedRedirects, args...)
 		case "role":
-			if err := a.parseRole(d); err != nil {
+			if err := a.parseRole(d, inherits); err != nil {
 				return err
 			}
 		case "policy":
@@ -142,7 +146,32 @@ func (a *App) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			return d.Errf("unrecognized gatehouse option %q", d.Val())
 		}
 	}
-	if _, err := policies.CompileRoles(a.Roles); err != nil {
+	return checkRoles(d, a.Roles, inherits)
+}
+
+// checkRoles reports an inherited role that is not declared and an inheritance cycle, at
+// the `inherits` line that names the role (when it is in this block).
+func checkRoles(d *caddyfile.Dispenser, roles map[string]policies.Role, inherits map[string]map[string]caddyfile.Token) error {
+	errAt := func(role, parent string, err error) error {
+		if tok, ok := inherits[role][parent]; ok {
+			td := caddyfile.NewDispenser([]caddyfile.Token{tok})
+			td.Next()
+			return td.Errf("roles: %v", err)
+		}
+		return d.Errf("roles: %v", err)
+	}
+	for _, name := range sortedKeys(roles) {
+		for _, parent := range roles[name].Inherits {
+			if _, ok := roles[parent]; !ok {
+				return errAt(name, parent, fmt.Errorf("role %q inherits %q: %w", name, parent, policies.ErrUnknownRole))
+			}
+		}
+	}
+	if _, err := policies.CompileRoles(roles); err != nil {
+		var cycle *policies.CycleError
+		if errors.As(err, &cycle) && len(cycle.Cycle) >= 2 {
+			return errAt(cycle.Cycle[len(cycle.Cycle)-2], cycle.Cycle[len(cycle.Cycle)-1], err)
+		}
 		return d.Errf("roles: %v", err)
 	}
 	return nil
@@ -181,17 +210,21 @@ func (a *App) parseSession(d *caddyfile.Dispenser) error {
 			} else {
 				sc.Idle = caddy.Duration(dur)
 			}
+			lifetime := sc.Lifetime
+			if lifetime == 0 {
+				lifetime = defaultLifetime
+			}
+			if sc.Idle > lifetime {
+				return d.Errf("session idle (%s) is longer than its lifetime (%s)", time.Duration(sc.Idle), time.Duration(lifetime))
+			}
 		default:
 			return d.Errf("unrecognized session option %q", d.Val())
 		}
 	}
-	if sc.Lifetime > 0 && sc.Idle > sc.Lifetime {
-		return d.Err("session idle is longer than its lifetime")
-	}
 	return nil
 }
 
-func (a *App) parseRole(d *caddyfile.Dispenser) error {
+func (a *App) parseRole(d *caddyfile.Dispenser, inherits map[string]map[string]caddyfile.Token) error {
 	var name string
 	if err := oneArgThenBlock(d, &name); err != nil {
 		return err
@@ -208,6 +241,12 @@ func (a *App) parseRole(d *caddyfile.Dispenser) error {
 				return d.ArgErr()
 			}
 			role.Inherits = append(role.Inherits, args...)
+			if inherits[name] == nil {
+				inherits[name] = map[string]caddyfile.Token{}
+			}
+			for _, parent := range args {
+				inherits[name][parent] = d.Token() // same line as every argument
+			}
 		case "grant":
 			s, err := parseSubject(d)
 			if err != nil {
@@ -251,11 +290,12 @@ func parseDirective(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue, error)
 	if err != nil {
 		return nil, err
 	}
-	handler := new(Handler)
-	if err := handler.UnmarshalCaddyfile(h.Dispenser); err != nil {
+	declared, err := declaredPolicies(h)
+	if err != nil {
 		return nil, err
 	}
-	if err := checkPolicyNames(h, handler.Policies); err != nil {
+	handler := new(Handler)
+	if err := handler.unmarshal(h.Dispenser, declared); err != nil {
 		return nil, err
 	}
 	route := caddyhttp.Route{
@@ -270,6 +310,12 @@ func parseDirective(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue, error)
 
 // UnmarshalCaddyfile sets up the handler from Caddyfile tokens (syntax: see parseDirective).
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
+	return h.unmarshal(d, nil)
+}
+
+// unmarshal parses the directive; with declared non-nil, a policy it does not hold is an
+// error at the `policy` line.
+func (h *Handler) unmarshal(d *caddyfile.Dispenser, declared map[string]RouteRules) error {
 	d.Next() // directive name
 	if d.NextArg() {
 		return d.ArgErr()
@@ -279,6 +325,9 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			var name string
 			if err := oneArg(d, &name); err != nil {
 				return err
+			}
+			if _, ok := declared[name]; declared != nil && !ok {
+				return d.Errf("unknown policy %q: declare it with `policy %s { ... }` in the gatehouse global option", name, name)
 			}
 			h.Policies = append(h.Policies, name)
 			continue
@@ -298,6 +347,9 @@ func (rr *RouteRules) parseLine(d *caddyfile.Dispenser) error {
 	switch d.Val() {
 	case "allow", "deny":
 		which := d.Val()
+		if rr.Public {
+			return d.Errf("%s: public cannot be combined with allow or deny", which)
+		}
 		s, err := parseSubject(d)
 		if err != nil {
 			return err
@@ -310,6 +362,9 @@ func (rr *RouteRules) parseLine(d *caddyfile.Dispenser) error {
 	case "public":
 		if d.NextArg() {
 			return d.ArgErr()
+		}
+		if len(rr.Allow) > 0 || len(rr.Deny) > 0 {
+			return d.Err("public cannot be combined with allow or deny")
 		}
 		rr.Public = true
 	case "header":
@@ -335,37 +390,31 @@ func (rr *RouteRules) parseLine(d *caddyfile.Dispenser) error {
 
 // parseSubject parses `<kind> <value>...` after allow, deny or grant.
 func parseSubject(d *caddyfile.Dispenser) (policies.Subject, error) {
+	which := d.Val()
 	args := d.RemainingArgs()
 	if len(args) < 2 {
-		return policies.Subject{}, d.Errf("%s needs a kind (role, group, user, email, provider) and at least one value", d.Val())
+		return policies.Subject{}, d.Errf("%s needs a kind (role, group, user, email, provider) and at least one value", which)
 	}
 	s := policies.Subject{Kind: policies.Kind(args[0]), Values: args[1:]}
-	if err := (policies.Rules{Allow: []policies.Subject{s}}).Validate(); err != nil {
-		return policies.Subject{}, d.Err(err.Error())
+	if err := s.Validate(); err != nil {
+		return policies.Subject{}, d.Errf("%s: %v", which, err)
 	}
 	return s, nil
 }
 
-// checkPolicyNames reports, at adapt time, a policy the gatehouse global option does not
-// declare.
-func checkPolicyNames(h httpcaddyfile.Helper, names []string) error {
-	if len(names) == 0 {
-		return nil
-	}
-	var declared map[string]RouteRules
+// declaredPolicies returns the policies the gatehouse global option declares (never nil).
+func declaredPolicies(h httpcaddyfile.Helper) (map[string]RouteRules, error) {
+	declared := map[string]RouteRules{}
 	if opt, ok := h.Option("gatehouse").(httpcaddyfile.App); ok {
 		var app App
 		if err := json.Unmarshal(opt.Value, &app); err != nil {
-			return h.Errf("reading gatehouse options: %v", err)
+			return nil, h.Errf("reading gatehouse options: %v", err)
 		}
-		declared = app.Policies
-	}
-	for _, n := range names {
-		if _, ok := declared[n]; !ok {
-			return h.Errf("unknown policy %q: declare it with `policy %s { ... }` in the gatehouse global option", n, n)
+		for k, v := range app.Policies {
+			declared[k] = v
 		}
 	}
-	return nil
+	return declared, nil
 }
 
 func oneArg(d *caddyfile.Dispenser, dst *string) error {

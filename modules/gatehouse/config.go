@@ -67,7 +67,7 @@ func (sc *SessionConfig) provision() error {
 	}
 	sc.Domain = strings.TrimPrefix(strings.ToLower(sc.Domain), ".")
 	if sc.Lifetime == 0 {
-		sc.Lifetime = caddy.Duration(24 * time.Hour)
+		sc.Lifetime = defaultLifetime
 	}
 	if sc.Idle == 0 {
 		sc.Idle = caddy.Duration(2 * time.Hour)
@@ -94,3 +94,6 @@ func validCookieName(s string) bool {
 	}
 	return true
 }
+
+// defaultLifetime is a session's absolute lifetime when none is configured.
+const defaultLifetime = caddy.Duration(24 * time.Hour)
