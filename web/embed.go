@@ -111,7 +111,9 @@ func (r *Renderer) Render(w http.ResponseWriter, status int, page string, data a
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
+	// same-origin, not no-referrer: with no-referrer, browsers send `Origin: null` on
+	// the portal's own form posts, which the same-origin check must refuse.
+	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Content-Security-Policy", contentSecurityPolicy)
 	w.WriteHeader(status)

@@ -220,7 +220,7 @@ func TestRenderSecurityHeaders(t *testing.T) {
 		"Content-Type":            "text/html; charset=utf-8",
 		"Cache-Control":           "no-store",
 		"X-Content-Type-Options":  "nosniff",
-		"Referrer-Policy":         "no-referrer",
+		"Referrer-Policy":         "same-origin",
 		"X-Frame-Options":         "DENY",
 		"Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 	}

@@ -72,6 +72,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	st := h.app.identify(r)
 	if len(h.rules.headers) > 0 {
 		stripHeaders(r.Header, h.strip)
+		stripTrailers(r, h.strip)
 	}
 	if isPortalPath(r.URL.Path) {
 		return h.app.servePortal(w, r, st)

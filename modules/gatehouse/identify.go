@@ -2,6 +2,7 @@ package gatehouse
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 
@@ -35,6 +36,7 @@ func (a *App) identify(r *http.Request) *requestState {
 		return st
 	}
 	stripHeaders(r.Header, identityHeaders)
+	stripTrailers(r, identityHeaders)
 	st := &requestState{token: a.takeCookie(r)}
 	if st.token != "" {
 		active, err := a.sessions.Lookup(r.Context(), st.token)
@@ -47,6 +49,34 @@ func (a *App) identify(r *http.Request) *requestState {
 	}
 	caddyhttp.SetVar(r.Context(), stateVar, st)
 	return st
+}
+
+// stripTrailers removes the named fields from the request's trailers: those already there,
+// and those that arrive at the end of the body (Go fills r.Trailer then, and reverse_proxy
+// forwards trailers), so identity headers cannot be smuggled in as trailers.
+func stripTrailers(r *http.Request, names []string) {
+	if r.Trailer == nil {
+		return
+	}
+	stripHeaders(r.Trailer, names)
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = &trailerStripper{ReadCloser: r.Body, trailer: r.Trailer, names: names}
+	}
+}
+
+// trailerStripper strips trailers once the body has been read to its end.
+type trailerStripper struct {
+	io.ReadCloser
+	trailer http.Header
+	names   []string
+}
+
+func (t *trailerStripper) Read(p []byte) (int, error) {
+	n, err := t.ReadCloser.Read(p)
+	if err == io.EOF {
+		stripHeaders(t.trailer, t.names)
+	}
+	return n, err
 }
 
 // takeCookie returns the session cookie's value and removes the cookie from the request, so

@@ -57,7 +57,7 @@ func (a *App) servePortal(w http.ResponseWriter, r *http.Request, st *requestSta
 	case "/logout":
 		switch r.Method {
 		case http.MethodGet, http.MethodHead:
-			return a.render(w, http.StatusOK, "logout", web.LogoutPage{Base: a.base(r, st), RD: a.returnURL(r), CSRF: a.formToken(w, r)})
+			return a.render(w, http.StatusOK, "logout", web.LogoutPage{Base: a.base(r, st), RD: a.optionalReturnURL(r), CSRF: a.formToken(w, r)})
 		case http.MethodPost:
 			return a.logout(w, r, st)
 		}
@@ -79,6 +79,15 @@ func (a *App) returnURL(r *http.Request) string {
 		return "/"
 	}
 	return a.redirects.Safe(rd, r.Host)
+}
+
+// optionalReturnURL is returnURL when r has an `rd`, else "" (the page then uses its own
+// default).
+func (a *App) optionalReturnURL(r *http.Request) string {
+	if r.FormValue("rd") == "" {
+		return ""
+	}
+	return a.returnURL(r)
 }
 
 func (a *App) render(w http.ResponseWriter, status int, page string, data any) error {
@@ -207,7 +216,7 @@ func (a *App) logout(w http.ResponseWriter, r *http.Request, st *requestState) e
 		return caddyhttp.Error(http.StatusBadRequest, fmt.Errorf("reading sign-out form: %w", err))
 	}
 	if !a.checkForm(r) {
-		return a.render(w, http.StatusForbidden, "logout", web.LogoutPage{Base: a.base(r, st), RD: a.returnURL(r), CSRF: a.formToken(w, r)})
+		return a.render(w, http.StatusForbidden, "logout", web.LogoutPage{Base: a.base(r, st), RD: a.optionalReturnURL(r), CSRF: a.formToken(w, r)})
 	}
 	if st.token != "" {
 		if err := a.sessions.Delete(r.Context(), st.token); err != nil {
