@@ -225,7 +225,7 @@ func (rs *RoleSet) Resolve(id *identity.Identity) []string {
 	if id.Provider != "" {
 		rs.grantAll(set, rs.byProvider[id.Provider])
 	}
-	if id.EmailVerified && id.Email != "" {
+	if id.EmailVerified && wellFormedEmail(id.Email) {
 		for _, eg := range rs.byEmail {
 			if set[eg.role/64]&(1<<(eg.role%64)) == 0 && matchGlob(eg.glob, id.Email) {
 				orInto(set, rs.closure[eg.role])

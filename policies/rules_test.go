@@ -157,3 +157,25 @@ func BenchmarkDecide(b *testing.B) {
 		}
 	}
 }
+
+// TestEmailWithTwoAts is oauth2-proxy GHSA-c5c4-8r6x-56w3 (P13 in the shared scenarios):
+// an address such as attacker@evil.com@company.com must not pass a rule for company.com,
+// nor get a role granted by email, and a deny email rule must catch it.
+func TestEmailWithTwoAts(t *testing.T) {
+	id := &identity.Identity{User: "mallory", Email: "attacker@evil.com@company.com", EmailVerified: true}
+	allow := Rules{Allow: []Subject{{Kind: KindEmail, Values: []string{"*@company.com"}}}}
+	if d := allow.Decide(id, nil); d != NotAllowed {
+		t.Errorf("allow email *@company.com: %v, want not allowed", d)
+	}
+	deny := Rules{Deny: []Subject{{Kind: KindEmail, Values: []string{"*@other.org"}}}}
+	if d := deny.Decide(id, nil); d != Denied {
+		t.Errorf("deny email with a malformed address: %v, want denied", d)
+	}
+	rs, err := CompileRoles(map[string]Role{"staff": {Grants: []Subject{{Kind: KindEmail, Values: []string{"*@company.com"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if roles := rs.Resolve(id); len(roles) != 0 {
+		t.Errorf("roles granted by email to a malformed address: %v", roles)
+	}
+}

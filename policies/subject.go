@@ -98,6 +98,11 @@ func (s Subject) matches(id *identity.Identity, roles []string, verifiedOnly boo
 		if id.Email == "" || (verifiedOnly && !id.EmailVerified) {
 			return false
 		}
+		if !wellFormedEmail(id.Email) {
+			// "attacker@evil.com@company.com" must not pass `*@company.com`; a deny rule
+			// (verifiedOnly false) matches such an address whatever its pattern.
+			return !verifiedOnly
+		}
 		for _, v := range s.Values {
 			if matchGlob(v, id.Email) {
 				return true
@@ -148,4 +153,19 @@ func sameUser(a, b string) bool {
 		a, b = a[na:], b[nb:]
 	}
 	return a == "" && b == ""
+}
+
+// wellFormedEmail reports whether email has exactly one '@' with something on each side and
+// no space or control character: only such addresses are matched against email globs.
+func wellFormedEmail(email string) bool {
+	at := strings.IndexByte(email, '@')
+	if at <= 0 || at == len(email)-1 || strings.IndexByte(email[at+1:], '@') >= 0 {
+		return false
+	}
+	for i := 0; i < len(email); i++ {
+		if email[i] <= ' ' || email[i] == 0x7f {
+			return false
+		}
+	}
+	return true
 }

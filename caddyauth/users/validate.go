@@ -56,8 +56,8 @@ func checkUser(u User) []error {
 	} else if err := password.Check(u.Password); err != nil {
 		errs = append(errs, fmt.Errorf("password: %w", err))
 	}
-	if u.Email != "" && !strings.Contains(u.Email, "@") {
-		errs = append(errs, fmt.Errorf("email %q has no '@'", u.Email))
+	if u.Email != "" && strings.Count(u.Email, "@") != 1 {
+		errs = append(errs, fmt.Errorf("email %q must have exactly one '@'", u.Email))
 	}
 	if err := checkNames("groups", u.Groups); err != nil {
 		errs = append(errs, err)
