@@ -69,6 +69,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 
 // ServeHTTP enforces the route's rules.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	if !unambiguousPath(r) {
+		return caddyhttp.Error(http.StatusBadRequest, errAmbiguousPath)
+	}
 	st := h.app.identify(r)
 	if len(h.rules.headers) > 0 {
 		stripHeaders(r.Header, h.strip)
@@ -145,6 +148,23 @@ func clientIP(r *http.Request) string {
 		return host
 	}
 	return r.RemoteAddr
+}
+
+// errAmbiguousPath is the error behind 400 answers to paths that apps may read differently
+// from Caddy's matchers.
+var errAmbiguousPath = errors.New("request path holds a backslash, a control character or '#'")
+
+// unambiguousPath refuses paths that Caddy's matchers and the app may read differently: a
+// backslash (a separator on Windows stacks), a control character such as NUL (C strings end
+// there), or a raw '#' in the request line. `/public/..\admin` must not pass as /public.
+func unambiguousPath(r *http.Request) bool {
+	p := r.URL.Path
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c == '\\' || c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	return strings.IndexByte(r.RequestURI, '#') < 0
 }
 
 // errNotSignedIn is the error behind 401 challenges.
