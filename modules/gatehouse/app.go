@@ -4,6 +4,7 @@
 package gatehouse
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sort"
@@ -57,6 +58,21 @@ type App struct {
 	// the same name. Default: the built-in templates.
 	Templates string `json:"templates,omitempty"`
 
+	// RateLimits declares named rate limits, by name, that routes and policies use with
+	// `rate_limit <name>`; routes using the same name share its counters.
+	RateLimits map[string]RateLimit `json:"rate_limits,omitempty"`
+
+	// PortalRateLimit limits sign-in and sign-out posts per client IP (By is ignored).
+	// Default: 60 per minute with bursts of 20, on top of the lockout after failed sign-ins.
+	PortalRateLimit *RateLimit `json:"portal_rate_limit,omitempty"`
+
+	// DisablePortalRateLimit turns PortalRateLimit off.
+	DisablePortalRateLimit bool `json:"disable_portal_rate_limit,omitempty"`
+
+	// RateLimitIPv6Prefix is the prefix length IPv6 clients are counted by, so that one host
+	// cannot escape a limit by rotating addresses. Default: 64.
+	RateLimitIPv6Prefix int `json:"rate_limit_ipv6_prefix,omitempty"`
+
 	// AllowedRedirects lists hosts (or "*.example.com") that return URLs may point to,
 	// besides the current host and the session cookie domain.
 	AllowedRedirects []string `json:"allowed_redirects,omitempty"`
@@ -71,6 +87,8 @@ type App struct {
 	redirects redirect.Policy
 	failures  *ratelimit.Failures
 	cookie    cookieSettings
+	limiter   *sharedLimiter
+	portal    limitSet // the portal's limits (empty when disabled)
 	logger    *zap.Logger
 }
 
@@ -117,6 +135,9 @@ func (a *App) Provision(ctx caddy.Context) error {
 			return fmt.Errorf("policy %q: %w", name, err)
 		}
 	}
+	if err := a.provisionRateLimits(); err != nil {
+		return err
+	}
 	if a.pages, err = web.New(a.Templates); err != nil {
 		return fmt.Errorf("loading templates: %w", err)
 	}
@@ -138,6 +159,48 @@ func (a *App) Provision(ctx caddy.Context) error {
 		Now:      now,
 	})
 	a.failures = ratelimit.NewFailures(a.store)
+	if a.limiter, err = acquireLimiter(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// provisionRateLimits checks the named limits and sets the defaults.
+func (a *App) provisionRateLimits() error {
+	for _, name := range sortedKeys(a.RateLimits) {
+		rl := a.RateLimits[name]
+		if rl.Name == "" {
+			rl.Name = name
+			a.RateLimits[name] = rl
+		}
+		if rl.Name != name {
+			return fmt.Errorf("rate limit %q is declared under the name %q", rl.Name, name)
+		}
+		if err := rl.validate(); err != nil {
+			return err
+		}
+	}
+	if a.RateLimitIPv6Prefix == 0 {
+		a.RateLimitIPv6Prefix = 64
+	}
+	if a.RateLimitIPv6Prefix < 1 || a.RateLimitIPv6Prefix > 128 {
+		return fmt.Errorf("rate_limit_ipv6_prefix %d: want 1 to 128", a.RateLimitIPv6Prefix)
+	}
+	if a.DisablePortalRateLimit {
+		return nil
+	}
+	portal := defaultPortalLimit
+	if a.PortalRateLimit != nil {
+		portal = *a.PortalRateLimit
+		portal.By = byIP
+		if portal.Name == "" {
+			portal.Name = defaultPortalLimit.Name
+		}
+	}
+	if err := portal.validate(); err != nil {
+		return fmt.Errorf("portal rate limit: %w", err)
+	}
+	a.portal = newLimitSet([]RateLimit{portal})
 	return nil
 }
 
@@ -156,10 +219,14 @@ func (a *App) Stop() error { return nil }
 
 // Cleanup releases the store taken by Provision; the last config to release it closes it.
 func (a *App) Cleanup() error {
-	if a.store == nil {
-		return nil
+	var err error
+	if a.limiter != nil {
+		err = releaseLimiter()
 	}
-	return releaseStore(a.storeKey)
+	if a.store != nil {
+		err = errors.Join(err, releaseStore(a.storeKey))
+	}
+	return err
 }
 
 // clockSkew is added to the wall clock that session expiry reads. It is always zero in

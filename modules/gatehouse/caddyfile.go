@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -114,6 +115,32 @@ func (a *App) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.ArgErr()
 			}
 			a.AllowedRedirects = append(a.AllowedRedirects, args...)
+		case "rate_limit":
+			rl, err := parseRateLimitArgs(d, true)
+			if err != nil {
+				return err
+			}
+			if _, dup := a.RateLimits[rl.Name]; dup {
+				return d.Errf("rate limit %q declared twice", rl.Name)
+			}
+			if a.RateLimits == nil {
+				a.RateLimits = map[string]RateLimit{}
+			}
+			a.RateLimits[rl.Name] = rl
+		case "portal_rate_limit":
+			if err := a.parsePortalRateLimit(d); err != nil {
+				return err
+			}
+		case "rate_limit_ipv6_prefix":
+			var s string
+			if err := oneArg(d, &s); err != nil {
+				return err
+			}
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 || n > 128 {
+				return d.Errf("rate_limit_ipv6_prefix %q: want a prefix length from 1 to 128", s)
+			}
+			a.RateLimitIPv6Prefix = n
 		case "role":
 			if err := a.parseRole(d, inherits); err != nil {
 				return err
@@ -131,7 +158,7 @@ func (a *App) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				if d.Val() == "policy" {
 					return d.Err("a policy cannot use another policy")
 				}
-				if err := rr.parseLine(d); err != nil {
+				if err := rr.parseLine(d, nil); err != nil {
 					return err
 				}
 			}
@@ -146,7 +173,42 @@ func (a *App) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			return d.Errf("unrecognized gatehouse option %q", d.Val())
 		}
 	}
+	for _, name := range sortedKeys(a.Policies) {
+		for _, rl := range a.Policies[name].RateLimits {
+			if _, ok := a.RateLimits[rl.Name]; rl.Rate == 0 && !ok {
+				return d.Errf("policy %q: unknown rate limit %q", name, rl.Name)
+			}
+		}
+	}
 	return checkRoles(d, a.Roles, inherits)
+}
+
+// parsePortalRateLimit parses `portal_rate_limit <n>/<window> [burst <m>]` or
+// `portal_rate_limit off`.
+func (a *App) parsePortalRateLimit(d *caddyfile.Dispenser) error {
+	args := d.RemainingArgs()
+	if len(args) == 1 && args[0] == "off" {
+		a.DisablePortalRateLimit, a.PortalRateLimit = true, nil
+		return nil
+	}
+	if len(args) != 1 && !(len(args) == 3 && args[1] == "burst") {
+		return d.Err("portal_rate_limit takes <n>/<window> [burst <m>], or off")
+	}
+	rl := RateLimit{Name: defaultPortalLimit.Name}
+	var err error
+	if rl.Rate, rl.Window, err = parseRateSpec(args[0]); err != nil {
+		return d.Err(err.Error())
+	}
+	if len(args) == 3 {
+		if rl.Burst, err = strconv.ParseInt(args[2], 10, 64); err != nil || rl.Burst <= 0 {
+			return d.Errf("portal_rate_limit: burst %q must be a positive integer", args[2])
+		}
+	}
+	if err := rl.validate(); err != nil {
+		return d.Err(err.Error())
+	}
+	a.PortalRateLimit, a.DisablePortalRateLimit = &rl, false
+	return nil
 }
 
 // checkRoles reports an inherited role that is not declared and an inheritance cycle, at
@@ -290,7 +352,7 @@ func parseDirective(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue, error)
 	if err != nil {
 		return nil, err
 	}
-	declared, err := declaredPolicies(h)
+	declared, err := declaredInApp(h)
 	if err != nil {
 		return nil, err
 	}
@@ -313,9 +375,9 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	return h.unmarshal(d, nil)
 }
 
-// unmarshal parses the directive; with declared non-nil, a policy it does not hold is an
-// error at the `policy` line.
-func (h *Handler) unmarshal(d *caddyfile.Dispenser, declared map[string]RouteRules) error {
+// unmarshal parses the directive; with declared non-nil, a policy or rate limit it does not
+// hold is an error at the line that names it.
+func (h *Handler) unmarshal(d *caddyfile.Dispenser, declared *declaredNames) error {
 	d.Next() // directive name
 	if d.NextArg() {
 		return d.ArgErr()
@@ -326,13 +388,13 @@ func (h *Handler) unmarshal(d *caddyfile.Dispenser, declared map[string]RouteRul
 			if err := oneArg(d, &name); err != nil {
 				return err
 			}
-			if _, ok := declared[name]; declared != nil && !ok {
+			if _, ok := declared.policyNamed(name); declared != nil && !ok {
 				return d.Errf("unknown policy %q: declare it with `policy %s { ... }` in the gatehouse global option", name, name)
 			}
 			h.Policies = append(h.Policies, name)
 			continue
 		}
-		if err := h.RouteRules.parseLine(d); err != nil {
+		if err := h.RouteRules.parseLine(d, declared); err != nil {
 			return err
 		}
 	}
@@ -342,9 +404,27 @@ func (h *Handler) unmarshal(d *caddyfile.Dispenser, declared map[string]RouteRul
 	return nil
 }
 
-// parseLine parses one route sub-directive (allow, deny, public, header).
-func (rr *RouteRules) parseLine(d *caddyfile.Dispenser) error {
+func (dn *declaredNames) policyNamed(name string) (RouteRules, bool) {
+	if dn == nil {
+		return RouteRules{}, false
+	}
+	p, ok := dn.policies[name]
+	return p, ok
+}
+
+// parseLine parses one route sub-directive (allow, deny, public, header, rate_limit). With
+// declared non-nil, a rate limit named but not declared is an error here.
+func (rr *RouteRules) parseLine(d *caddyfile.Dispenser, declared *declaredNames) error {
 	switch d.Val() {
+	case "rate_limit":
+		rl, err := parseRateLimitArgs(d, false)
+		if err != nil {
+			return err
+		}
+		if _, ok := declared.limitNamed(rl.Name); rl.Rate == 0 && declared != nil && !ok {
+			return d.Errf("unknown rate limit %q: declare it with `rate_limit %s <n>/<window>` in the gatehouse global option", rl.Name, rl.Name)
+		}
+		rr.RateLimits = append(rr.RateLimits, rl)
 	case "allow", "deny":
 		which := d.Val()
 		if rr.Public {
@@ -402,19 +482,29 @@ func parseSubject(d *caddyfile.Dispenser) (policies.Subject, error) {
 	return s, nil
 }
 
-// declaredPolicies returns the policies the gatehouse global option declares (never nil).
-func declaredPolicies(h httpcaddyfile.Helper) (map[string]RouteRules, error) {
-	declared := map[string]RouteRules{}
+// declaredNames are the policies and rate limits the gatehouse global option declares.
+type declaredNames struct {
+	policies map[string]RouteRules
+	limits   map[string]RateLimit
+}
+
+// declaredInApp reads the names the gatehouse global option declares.
+func declaredInApp(h httpcaddyfile.Helper) (*declaredNames, error) {
+	var app App
 	if opt, ok := h.Option("gatehouse").(httpcaddyfile.App); ok {
-		var app App
 		if err := json.Unmarshal(opt.Value, &app); err != nil {
 			return nil, h.Errf("reading gatehouse options: %v", err)
 		}
-		for k, v := range app.Policies {
-			declared[k] = v
-		}
 	}
-	return declared, nil
+	return &declaredNames{policies: app.Policies, limits: app.RateLimits}, nil
+}
+
+func (dn *declaredNames) limitNamed(name string) (RateLimit, bool) {
+	if dn == nil {
+		return RateLimit{}, false
+	}
+	rl, ok := dn.limits[name]
+	return rl, ok
 }
 
 func oneArg(d *caddyfile.Dispenser, dst *string) error {

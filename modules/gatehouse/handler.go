@@ -57,7 +57,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("getting gatehouse app: %w", err)
 	}
 	h.app = appIface.(*App)
-	if h.rules, err = compile(h.RouteRules, h.Policies, h.app.Policies); err != nil {
+	if h.rules, err = compile(h.RouteRules, h.Policies, h.app.Policies, h.app.RateLimits); err != nil {
 		return err
 	}
 	h.strip = append([]string(nil), identityHeaders...)
@@ -86,10 +86,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 	if !st.signedIn {
 		setPlaceholders(r, nil)
-		if h.rules.public {
-			return next.ServeHTTP(w, r)
+		if !h.rules.public {
+			return h.app.challenge(w, r)
 		}
-		return h.app.challenge(w, r)
+		if refused, err := h.limit(w, r, st); refused || err != nil {
+			return err
+		}
+		return next.ServeHTTP(w, r)
 	}
 	v := h.app.viewOf(st.active.Session)
 	for _, rules := range h.rules.checks {
@@ -97,12 +100,30 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 			return h.forbid(w, r, st, d)
 		}
 	}
+	if refused, err := h.limit(w, r, st); refused || err != nil {
+		return err
+	}
 	setPlaceholders(r, v)
 	setIdentityHeaders(r.Header, v)
 	if len(h.rules.headers) > 0 {
 		h.setExtraHeaders(r)
 	}
 	return next.ServeHTTP(w, r)
+}
+
+// limit applies the route's rate limits; refused tells that the request was answered.
+func (h *Handler) limit(w http.ResponseWriter, r *http.Request, st *requestState) (refused bool, err error) {
+	if len(h.rules.limits.limits) == 0 {
+		return false, nil
+	}
+	o, err := h.app.checkLimits(w, r, st, h.rules.limits)
+	if err != nil {
+		return true, caddyhttp.Error(http.StatusBadRequest, err)
+	}
+	if o != nil {
+		return true, h.app.tooMany(w, r, st, o)
+	}
+	return false, nil
 }
 
 func (h *Handler) setExtraHeaders(r *http.Request) {

@@ -44,7 +44,7 @@ func BenchmarkServeHTTPSignedIn(b *testing.B) {
 		app:        a, logger: zap.NewNop(),
 	}
 	var err error
-	if h.rules, err = compile(h.RouteRules, nil, nil); err != nil {
+	if h.rules, err = compile(h.RouteRules, nil, nil, nil); err != nil {
 		b.Fatal(err)
 	}
 	id := identity.Identity{User: "alice", Email: "alice@acme.com", Name: "Alice", Groups: []string{"ops", "dev"}, Provider: "local"}

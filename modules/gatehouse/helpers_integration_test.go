@@ -205,6 +205,9 @@ type itConf struct {
 	site string
 	// noGatehouse leaves the gatehouse global option out.
 	noGatehouse bool
+	// portalLimit is the portal_rate_limit option's arguments; default "off", so tests that
+	// sign in many times from 127.0.0.1 are not limited.
+	portalLimit string
 }
 
 // itRoles are the role declarations most tests use.
@@ -286,13 +289,18 @@ func (e *itEnv) render(c itConf) string {
 		if store == "" {
 			store = "memory"
 		}
+		portal := c.portalLimit
+		if portal == "" {
+			portal = "off"
+		}
 		fmt.Fprintf(&b, `	gatehouse {
 		secret %s
 		store %s
 		users %s
+		portal_rate_limit %s
 %s
 	}
-`, itSecret, store, e.usersFile, c.app)
+`, itSecret, store, e.usersFile, portal, c.app)
 	}
 	site := strings.ReplaceAll(c.site, "{up}", e.up.addr())
 	fmt.Fprintf(&b, "}\n\nhttp://localhost:%d {\n%s\n}\n", itSitePort, site)

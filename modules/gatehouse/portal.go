@@ -46,6 +46,15 @@ func (a *App) servePortal(w http.ResponseWriter, r *http.Request, st *requestSta
 	if st.err != nil {
 		return a.fail(w, r, http.StatusServiceUnavailable, fmt.Errorf("looking up session: %w", st.err), nil)
 	}
+	if r.Method == http.MethodPost && len(a.portal.limits) > 0 {
+		o, err := a.checkLimits(w, r, st, a.portal)
+		if err != nil {
+			return caddyhttp.Error(http.StatusBadRequest, err)
+		}
+		if o != nil {
+			return a.tooMany(w, r, st, o)
+		}
+	}
 	switch p {
 	case "/login":
 		switch r.Method {

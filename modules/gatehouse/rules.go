@@ -21,6 +21,9 @@ type RouteRules struct {
 	// Headers are extra headers sent upstream, by name; values may use placeholders such as
 	// {http.auth.user.id}. Client-sent copies are always removed first.
 	Headers map[string]string `json:"headers,omitempty"`
+	// RateLimits are request rate limits that all apply (429 when one is exceeded). An entry
+	// with only a Name uses the app's limit of that name.
+	RateLimits []RateLimit `json:"rate_limits,omitempty"`
 }
 
 func (rr *RouteRules) validate() error {
@@ -29,6 +32,17 @@ func (rr *RouteRules) validate() error {
 	}
 	if err := (policies.Rules{Allow: rr.Allow, Deny: rr.Deny}).Validate(); err != nil {
 		return err
+	}
+	for _, rl := range rr.RateLimits {
+		if rl.Rate == 0 {
+			if !validLimitName(rl.Name) {
+				return fmt.Errorf("rate limit reference %q: not a valid name", rl.Name)
+			}
+			continue
+		}
+		if err := rl.validate(); err != nil {
+			return err
+		}
 	}
 	for name := range rr.Headers {
 		if !validHeaderName(name) {
@@ -52,11 +66,12 @@ type compiled struct {
 	checks  []policies.Rules // each must allow
 	public  bool             // no check needs a session
 	headers []extraHeader
+	limits  limitSet // all apply, references resolved
 }
 
 // compile merges a handler's rules with its named policies. Every part must pass: a policy
 // adds conditions, it never widens the route's own.
-func compile(own RouteRules, names []string, named map[string]RouteRules) (compiled, error) {
+func compile(own RouteRules, names []string, named map[string]RouteRules, limits map[string]RateLimit) (compiled, error) {
 	parts := []RouteRules{own}
 	for _, n := range names {
 		p, ok := named[n]
@@ -75,6 +90,16 @@ func compile(own RouteRules, names []string, named map[string]RouteRules) (compi
 		for k, v := range p.Headers {
 			headers[http.CanonicalHeaderKey(k)] = v
 		}
+		for _, rl := range p.RateLimits {
+			if rl.Rate == 0 {
+				declared, ok := limits[rl.Name]
+				if !ok {
+					return compiled{}, fmt.Errorf("unknown rate limit %q", rl.Name)
+				}
+				rl = declared
+			}
+			c.limits.limits = append(c.limits.limits, rl)
+		}
 	}
 	// The route's own headers win over a policy's of the same name.
 	for k, v := range own.Headers {
@@ -84,6 +109,7 @@ func compile(own RouteRules, names []string, named map[string]RouteRules) (compi
 		c.headers = append(c.headers, extraHeader{name: k, value: v})
 	}
 	sort.Slice(c.headers, func(i, j int) bool { return c.headers[i].name < c.headers[j].name })
+	c.limits = newLimitSet(c.limits.limits)
 	return c, nil
 }
 
