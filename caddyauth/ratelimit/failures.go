@@ -1,5 +1,6 @@
-// Package ratelimit limits how often things may happen: failed sign-ins now, request rates
-// later. It imports nothing from Caddy.
+// Package ratelimit limits how often things may happen: request rates (GCRA, with bounded
+// in-memory counters) and failed sign-ins (locks kept in the store). It imports nothing from
+// Caddy.
 package ratelimit
 
 import (
