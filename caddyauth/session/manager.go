@@ -3,6 +3,8 @@ package session
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -88,9 +90,11 @@ func (m *Manager) Lifetime() time.Duration { return m.lifetime }
 
 // Create starts a session for id and returns its new token (for the cookie). A new token
 // is made at every sign-in, so a token planted before sign-in is worthless (no fixation).
-func (m *Manager) Create(ctx context.Context, id identity.Identity, device string) (string, *Session, error) {
+// up, when not nil, records the provider's subject and session id so that a back-channel
+// logout from the provider can end this session (see EndUpstream).
+func (m *Manager) Create(ctx context.Context, id identity.Identity, device string, up *Upstream) (string, *Session, error) {
 	now := m.now()
-	s := &Session{Identity: id, Created: now, Expires: now.Add(m.lifetime), Device: truncate(device, 200)}
+	s := &Session{Identity: id, Created: now, Expires: now.Add(m.lifetime), Device: truncate(device, 200), Upstream: up}
 	raw, err := json.Marshal(s)
 	if err != nil {
 		return "", nil, fmt.Errorf("encoding session: %w", err)
@@ -103,7 +107,112 @@ func (m *Manager) Create(ctx context.Context, id identity.Identity, device strin
 	if err := m.setLastSeen(ctx, seenKey, now, s.Expires); err != nil {
 		return "", nil, err
 	}
+	if up != nil {
+		for _, ik := range upstreamIndexKeys(id.Provider, up.Subject, up.SID) {
+			if err := m.addToIndex(ctx, ik, key); err != nil {
+				return "", nil, err
+			}
+		}
+	}
 	return token, s, nil
+}
+
+// EndUpstream ends the sessions that signed in at provider with session id sid or, when sid
+// is empty, every session of subject sub (OpenID Connect Back-Channel Logout). It returns
+// how many sessions it deleted.
+func (m *Manager) EndUpstream(ctx context.Context, provider, sub, sid string) (int, error) {
+	var ik string
+	switch {
+	case sid != "":
+		ik = upstreamIndexKey(provider, "sid", sid)
+	case sub != "":
+		ik = upstreamIndexKey(provider, "sub", sub)
+	default:
+		return 0, nil
+	}
+	keys, err := m.readIndex(ctx, ik)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, k := range keys {
+		raw, err := m.store.Get(ctx, k)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return n, fmt.Errorf("reading session: %w", err)
+		}
+		var s Session
+		if err := json.Unmarshal(raw, &s); err != nil || s.Upstream == nil || s.Provider != provider ||
+			(sid != "" && s.Upstream.SID != sid) || (sid == "" && s.Upstream.Subject != sub) {
+			continue // the index is only a hint: the record decides
+		}
+		m.forget(k)
+		if err := m.deleteKeys(ctx, k, "a:"+k); err != nil {
+			return n, err
+		}
+		n++
+	}
+	if err := m.store.Delete(ctx, ik); err != nil {
+		return n, fmt.Errorf("deleting session index: %w", err)
+	}
+	return n, nil
+}
+
+func upstreamIndexKeys(provider, sub, sid string) []string {
+	var keys []string
+	if sub != "" {
+		keys = append(keys, upstreamIndexKey(provider, "sub", sub))
+	}
+	if sid != "" {
+		keys = append(keys, upstreamIndexKey(provider, "sid", sid))
+	}
+	return keys
+}
+
+func upstreamIndexKey(provider, kind, value string) string {
+	sum := sha256.Sum256([]byte(provider + "\x00" + kind + "\x00" + value))
+	return "up:" + base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// maxIndexed bounds the sessions remembered under one subject or sid.
+const maxIndexed = 100
+
+// addToIndex appends a session's record key to an upstream index (a read-modify-write: two
+// sign-ins of one subject at the same instant may keep only one; the index is a hint).
+func (m *Manager) addToIndex(ctx context.Context, ik, record string) error {
+	keys, err := m.readIndex(ctx, ik)
+	if err != nil {
+		return err
+	}
+	keys = append(keys, record)
+	if len(keys) > maxIndexed {
+		keys = keys[len(keys)-maxIndexed:]
+	}
+	raw, err := json.Marshal(keys)
+	if err != nil {
+		return fmt.Errorf("encoding session index: %w", err)
+	}
+	if err := m.store.Set(ctx, ik, raw, m.lifetime); err != nil {
+		return fmt.Errorf("saving session index: %w", err)
+	}
+	return nil
+}
+
+func (m *Manager) readIndex(ctx context.Context, ik string) ([]string, error) {
+	raw, err := m.store.Get(ctx, ik)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading session index: %w", err)
+	}
+	var keys []string
+	if err := json.Unmarshal(raw, &keys); err != nil {
+		return nil, nil // a damaged hint is no hint
+	}
+	return keys, nil
 }
 
 // Lookup finds the live session of token. It returns ErrNoSession when there is none and

@@ -38,7 +38,7 @@ var alice = identity.Identity{User: "alice", Email: "alice@acme.com", Name: "Ali
 func TestCreateLookupDelete(t *testing.T) {
 	m, _, _ := newTestManager(t, 24*time.Hour, 2*time.Hour)
 	ctx := context.Background()
-	token, _, err := m.Create(ctx, alice, "test-agent")
+	token, _, err := m.Create(ctx, alice, "test-agent", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,8 +63,8 @@ func TestCreateLookupDelete(t *testing.T) {
 func TestTokensAreFreshAndStoredHashed(t *testing.T) {
 	m, _, st := newTestManager(t, time.Hour, time.Hour)
 	ctx := context.Background()
-	t1, _, _ := m.Create(ctx, alice, "")
-	t2, _, _ := m.Create(ctx, alice, "")
+	t1, _, _ := m.Create(ctx, alice, "", nil)
+	t2, _, _ := m.Create(ctx, alice, "", nil)
 	if t1 == t2 {
 		t.Fatal("two sign-ins got the same token")
 	}
@@ -94,7 +94,7 @@ func TestExpiry(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			m, c, _ := newTestManager(t, 3*time.Hour, time.Hour)
 			ctx := context.Background()
-			token, _, err := m.Create(ctx, alice, "")
+			token, _, err := m.Create(ctx, alice, "", nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -116,7 +116,7 @@ func TestExpiry(t *testing.T) {
 func TestDeadline(t *testing.T) {
 	m, c, _ := newTestManager(t, 3*time.Hour, time.Hour)
 	ctx := context.Background()
-	token, s, _ := m.Create(ctx, alice, "")
+	token, s, _ := m.Create(ctx, alice, "", nil)
 	c.advance(10 * time.Minute)
 	a, err := m.Lookup(ctx, token)
 	if err != nil {
@@ -139,7 +139,7 @@ func TestDeadline(t *testing.T) {
 func TestTouchDoesNotResurrect(t *testing.T) {
 	m, c, st := newTestManager(t, 3*time.Hour, time.Hour)
 	ctx := context.Background()
-	token, _, _ := m.Create(ctx, alice, "")
+	token, _, _ := m.Create(ctx, alice, "", nil)
 	if err := m.Delete(ctx, token); err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func TestTouchDoesNotResurrect(t *testing.T) {
 
 func TestMalformedTokens(t *testing.T) {
 	m, _, _ := newTestManager(t, time.Hour, time.Hour)
-	good, _, _ := m.Create(context.Background(), alice, "")
+	good, _, _ := m.Create(context.Background(), alice, "", nil)
 	for _, tok := range []string{"", "x", good + "A", good[:42], strings.Repeat("A", 42) + "B", good[:42] + "=", strings.Repeat("é", 22)} {
 		if _, err := m.Lookup(context.Background(), tok); !errors.Is(err, ErrNoSession) {
 			t.Errorf("Lookup(%q) = %v, want ErrNoSession", tok, err)
@@ -180,7 +180,7 @@ func TestStoreErrorsAreNotNoSession(t *testing.T) {
 	if err == nil || errors.Is(err, ErrNoSession) {
 		t.Fatalf("Lookup on a failing store = %v, want a store error (fail closed, not 'signed out')", err)
 	}
-	if _, _, err := m.Create(context.Background(), alice, ""); !errors.Is(err, errDown) {
+	if _, _, err := m.Create(context.Background(), alice, "", nil); !errors.Is(err, errDown) {
 		t.Fatalf("Create on a failing store = %v", err)
 	}
 }
@@ -188,7 +188,7 @@ func TestStoreErrorsAreNotNoSession(t *testing.T) {
 func TestDecodedSessionIsReused(t *testing.T) {
 	m, _, _ := newTestManager(t, time.Hour, time.Hour)
 	ctx := context.Background()
-	token, _, _ := m.Create(ctx, alice, "")
+	token, _, _ := m.Create(ctx, alice, "", nil)
 	a1, _ := m.Lookup(ctx, token)
 	a1.SetMemo("derived")
 	a2, _ := m.Lookup(ctx, token)
@@ -201,7 +201,7 @@ func BenchmarkLookup(b *testing.B) {
 	st := store.NewMemory(store.Options{})
 	defer st.Close()
 	m := NewManager(st, Config{})
-	token, _, _ := m.Create(context.Background(), alice, "bench")
+	token, _, _ := m.Create(context.Background(), alice, "bench", nil)
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -209,5 +209,37 @@ func BenchmarkLookup(b *testing.B) {
 		if _, err := m.Lookup(ctx, token); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestEndUpstream(t *testing.T) {
+	m, _, _ := newTestManager(t, time.Hour, time.Hour)
+	ctx := context.Background()
+	corp := identity.Identity{User: "alice", Provider: "corp"}
+	t1, _, _ := m.Create(ctx, corp, "", &Upstream{Subject: "u1", SID: "sid-a"})
+	t2, _, _ := m.Create(ctx, corp, "", &Upstream{Subject: "u1", SID: "sid-b"})
+	other := identity.Identity{User: "alice", Provider: "other"}
+	t3, _, _ := m.Create(ctx, other, "", &Upstream{Subject: "u1", SID: "sid-a"})
+
+	n, err := m.EndUpstream(ctx, "corp", "u1", "sid-a")
+	if err != nil || n != 1 {
+		t.Fatalf("EndUpstream by sid: %d, %v; want 1 session", n, err)
+	}
+	if _, err := m.Lookup(ctx, t1); !errors.Is(err, ErrNoSession) {
+		t.Fatal("the session of sid-a survived")
+	}
+	for _, tok := range []string{t2, t3} {
+		if _, err := m.Lookup(ctx, tok); err != nil {
+			t.Fatalf("another session ended too: %v", err)
+		}
+	}
+	if n, _ := m.EndUpstream(ctx, "corp", "u1", ""); n != 1 {
+		t.Fatalf("EndUpstream by sub ended %d sessions, want 1", n)
+	}
+	if _, err := m.Lookup(ctx, t2); !errors.Is(err, ErrNoSession) {
+		t.Fatal("the subject's remaining session survived")
+	}
+	if _, err := m.Lookup(ctx, t3); err != nil {
+		t.Fatal("a session of the same subject at another provider ended")
 	}
 }

@@ -18,8 +18,21 @@ type Session struct {
 	Expires time.Time `json:"expires"`
 	// Device is a short description of the client (its User-Agent, truncated).
 	Device string `json:"device,omitempty"`
+	// Upstream is what the identity provider said about the sign-in, for logout; nil for
+	// local accounts.
+	Upstream *Upstream `json:"up,omitempty"`
 
 	memo atomic.Pointer[any]
+}
+
+// Upstream identifies a session at its identity provider.
+type Upstream struct {
+	// Subject is the provider's user id (sub).
+	Subject string `json:"sub,omitempty"`
+	// SID is the provider's session id (the ID token's sid), for back-channel logout.
+	SID string `json:"sid,omitempty"`
+	// IDToken is the raw ID token, sent as id_token_hint at RP-initiated logout.
+	IDToken string `json:"idt,omitempty"`
 }
 
 // Active is a session found by Lookup. Session is shared by concurrent requests and must

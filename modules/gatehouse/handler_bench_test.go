@@ -48,7 +48,7 @@ func BenchmarkServeHTTPSignedIn(b *testing.B) {
 		b.Fatal(err)
 	}
 	id := identity.Identity{User: "alice", Email: "alice@acme.com", Name: "Alice", Groups: []string{"ops", "dev"}, Provider: "local"}
-	token, _, err := a.sessions.Create(context.Background(), id, "bench")
+	token, _, err := a.sessions.Create(context.Background(), id, "bench", nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -207,7 +207,7 @@ func (a *App) login(w http.ResponseWriter, r *http.Request, st *requestState) er
 		User: username, Email: u.Email, EmailVerified: u.Email != "", Name: u.Name,
 		Groups: u.Groups, Roles: u.Roles, Provider: identity.ProviderLocal, AMR: []string{"pwd"},
 	}
-	token, sess, err := a.sessions.Create(ctx, id, r.UserAgent())
+	token, sess, err := a.sessions.Create(ctx, id, r.UserAgent(), nil)
 	if err != nil {
 		return a.fail(w, r, http.StatusServiceUnavailable, err, st)
 	}
