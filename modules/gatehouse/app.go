@@ -15,6 +15,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 
+	"github.com/gatehousehq/gatehouse/caddyauth/loginflow"
 	"github.com/gatehousehq/gatehouse/caddyauth/ratelimit"
 	"github.com/gatehousehq/gatehouse/caddyauth/redirect"
 	"github.com/gatehousehq/gatehouse/caddyauth/session"
@@ -48,6 +49,9 @@ type App struct {
 	// Users is the path of the local users file (JSON). Default: no local accounts.
 	Users string `json:"users,omitempty"`
 
+	// Providers declares identity providers by name (`provider <name> <type> { ... }`).
+	Providers map[string]ProviderConfig `json:"providers,omitempty"`
+
 	// Roles declares roles: who holds each and which roles each includes.
 	Roles map[string]policies.Role `json:"roles,omitempty"`
 
@@ -77,19 +81,22 @@ type App struct {
 	// besides the current host and the session cookie domain.
 	AllowedRedirects []string `json:"allowed_redirects,omitempty"`
 
-	secret    []byte
-	store     *sharedStore
-	storeKey  string
-	sessions  *session.Manager
-	users     *users.Set
-	roles     *policies.RoleSet
-	pages     *web.Renderer
-	redirects redirect.Policy
-	failures  *ratelimit.Failures
-	cookie    cookieSettings
-	limiter   *sharedLimiter
-	portal    limitSet // the portal's limits (empty when disabled)
-	logger    *zap.Logger
+	secret       []byte
+	store        *sharedStore
+	storeKey     string
+	sessions     *session.Manager
+	users        *users.Set
+	roles        *policies.RoleSet
+	pages        *web.Renderer
+	redirects    redirect.Policy
+	failures     *ratelimit.Failures
+	cookie       cookieSettings
+	limiter      *sharedLimiter
+	providers    map[string]*loadedProvider
+	providerKeys []string
+	flows        *loginflow.Flows
+	portal       limitSet // the portal's limits (empty when disabled)
+	logger       *zap.Logger
 }
 
 // CaddyModule returns the Caddy module information.
@@ -159,10 +166,11 @@ func (a *App) Provision(ctx caddy.Context) error {
 		Now:      now,
 	})
 	a.failures = ratelimit.NewFailures(a.store)
+	a.flows = loginflow.New(a.store)
 	if a.limiter, err = acquireLimiter(); err != nil {
 		return err
 	}
-	return nil
+	return a.provisionProviders()
 }
 
 // provisionRateLimits checks the named limits and sets the defaults.
@@ -226,7 +234,7 @@ func (a *App) Cleanup() error {
 	if a.store != nil {
 		err = errors.Join(err, releaseStore(a.storeKey))
 	}
-	return err
+	return errors.Join(err, a.releaseProviders())
 }
 
 // clockSkew is added to the wall clock that session expiry reads. It is always zero in

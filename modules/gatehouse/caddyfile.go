@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -69,6 +70,11 @@ func (a *App) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		return d.ArgErr()
 	}
 	inherits := map[string]map[string]caddyfile.Token{} // role -> inherited role -> its token
+	type limitRef struct {
+		policy, limit string
+		tok           caddyfile.Token
+	}
+	var limitRefs []limitRef
 	for d.NextBlock(0) {
 		switch d.Val() {
 		case "secret":
@@ -115,6 +121,10 @@ func (a *App) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.ArgErr()
 			}
 			a.AllowedRedirects = append(a.AllowedRedirects, args...)
+		case "provider":
+			if err := a.parseProvider(d); err != nil {
+				return err
+			}
 		case "rate_limit":
 			rl, err := parseRateLimitArgs(d, true)
 			if err != nil {
@@ -158,8 +168,12 @@ func (a *App) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				if d.Val() == "policy" {
 					return d.Err("a policy cannot use another policy")
 				}
+				tok, isLimit := d.Token(), d.Val() == "rate_limit"
 				if err := rr.parseLine(d, nil); err != nil {
 					return err
+				}
+				if last := len(rr.RateLimits) - 1; isLimit && rr.RateLimits[last].Rate == 0 {
+					limitRefs = append(limitRefs, limitRef{policy: name, limit: rr.RateLimits[last].Name, tok: tok})
 				}
 			}
 			if err := rr.validate(); err != nil {
@@ -173,14 +187,99 @@ func (a *App) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			return d.Errf("unrecognized gatehouse option %q", d.Val())
 		}
 	}
-	for _, name := range sortedKeys(a.Policies) {
-		for _, rl := range a.Policies[name].RateLimits {
-			if _, ok := a.RateLimits[rl.Name]; rl.Rate == 0 && !ok {
-				return d.Errf("policy %q: unknown rate limit %q", name, rl.Name)
-			}
+	// Named limits may be declared after the policies that use them: check at the end, but
+	// report at the line that names the limit.
+	for _, ref := range limitRefs {
+		if _, ok := a.RateLimits[ref.limit]; !ok {
+			td := caddyfile.NewDispenser([]caddyfile.Token{ref.tok})
+			td.Next()
+			return td.Errf("policy %q: unknown rate limit %q", ref.policy, ref.limit)
 		}
 	}
 	return checkRoles(d, a.Roles, inherits)
+}
+
+// parseProvider parses
+//
+//	provider <name> oidc|github|google|gitlab|discord|microsoft {
+//		client_id <id>
+//		client_secret <secret>
+//		scopes <scope>...
+//		issuer <url>
+//		auth_url|token_url|userinfo_url|jwks_url|api_url|end_session_url <url>
+//		groups_claim|roles_claim <claim.path>
+//		signing_algs <alg>...
+//		orgs|teams|domains|guilds <value>...
+//		tenant <id>
+//		display_name <text>
+//		icon <path or data: URL>
+//	}
+func (a *App) parseProvider(d *caddyfile.Dispenser) error {
+	args := d.RemainingArgs()
+	if len(args) != 2 {
+		return d.Err("provider needs a name and a type: provider <name> oidc|github|google|gitlab|discord|microsoft { ... }")
+	}
+	name, typ := args[0], args[1]
+	if _, ok := providerTypes[typ]; !ok {
+		return d.Errf("provider %q: unknown type %q (want oidc, github, google, gitlab, discord or microsoft)", name, typ)
+	}
+	if !validLimitName(name) {
+		return d.Errf("provider name %q: use letters, digits, '_', '-' and '.'", name)
+	}
+	if _, dup := a.Providers[name]; dup {
+		return d.Errf("provider %q declared twice", name)
+	}
+	pc := ProviderConfig{Type: typ}
+	single := map[string]*string{
+		"client_id": &pc.ClientID, "client_secret": &pc.ClientSecret, "issuer": &pc.Issuer,
+		"auth_url": &pc.AuthURL, "token_url": &pc.TokenURL, "userinfo_url": &pc.UserInfoURL,
+		"jwks_url": &pc.JWKSURL, "api_url": &pc.APIURL, "end_session_url": &pc.EndSessionURL,
+		"groups_claim": &pc.GroupsClaim, "roles_claim": &pc.RolesClaim, "tenant": &pc.Tenant,
+		"display_name": &pc.DisplayName, "icon": &pc.Icon,
+	}
+	lists := map[string]*[]string{
+		"scopes": &pc.Scopes, "signing_algs": &pc.SigningAlgs, "orgs": &pc.Orgs, "teams": &pc.Teams,
+		"domains": &pc.Domains, "domain": &pc.Domains, "guilds": &pc.Guilds,
+	}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		opt := d.Val()
+		if dst, ok := single[opt]; ok {
+			if err := oneArg(d, dst); err != nil {
+				return err
+			}
+			if strings.HasSuffix(opt, "_url") || opt == "issuer" {
+				if u, err := url.Parse(*dst); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+					return d.Errf("provider %q: %s %q is not an http(s) URL", name, opt, *dst)
+				}
+			}
+			continue
+		}
+		if dst, ok := lists[opt]; ok {
+			vals := d.RemainingArgs()
+			if len(vals) == 0 {
+				return d.ArgErr()
+			}
+			*dst = append(*dst, vals...)
+			continue
+		}
+		return d.Errf("provider %q: unrecognized option %q", name, opt)
+	}
+	if pc.ClientID == "" || pc.ClientSecret == "" {
+		return d.Errf("provider %q: client_id and client_secret are required", name)
+	}
+	if typ == "oidc" && pc.Issuer == "" && (pc.AuthURL == "" || pc.TokenURL == "" || pc.JWKSURL == "") {
+		return d.Errf("provider %q: an oidc provider needs an issuer (or auth_url, token_url and jwks_url)", name)
+	}
+	for _, alg := range pc.SigningAlgs {
+		if strings.EqualFold(alg, "none") || strings.HasPrefix(strings.ToUpper(alg), "HS") {
+			return d.Errf("provider %q: signing algorithm %q is refused (ID tokens must be signed with the provider's private key)", name, alg)
+		}
+	}
+	if a.Providers == nil {
+		a.Providers = map[string]ProviderConfig{}
+	}
+	a.Providers[name] = pc
+	return nil
 }
 
 // parsePortalRateLimit parses `portal_rate_limit <n>/<window> [burst <m>]` or

@@ -27,6 +27,9 @@ type requestState struct {
 	signedIn bool
 	// err is a store failure: the request cannot be decided and gets 503.
 	err error
+	// counted names the rate limits this request was counted against, so that a limit
+	// shared by several Gatehouse handlers of one request counts it once.
+	counted []string
 }
 
 // identify strips client-sent identity headers and the session cookie from r and looks up

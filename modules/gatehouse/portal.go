@@ -46,7 +46,10 @@ func (a *App) servePortal(w http.ResponseWriter, r *http.Request, st *requestSta
 	if st.err != nil {
 		return a.fail(w, r, http.StatusServiceUnavailable, fmt.Errorf("looking up session: %w", st.err), nil)
 	}
-	if r.Method == http.MethodPost && len(a.portal.limits) > 0 {
+	// The portal's limit covers what costs work or store space: posts, and starting or
+	// finishing a sign-in at a provider.
+	limited := r.Method == http.MethodPost || strings.HasPrefix(p, "/start/") || strings.HasPrefix(p, "/callback/")
+	if limited && len(a.portal.limits) > 0 {
 		o, err := a.checkLimits(w, r, st, a.portal)
 		if err != nil {
 			return caddyhttp.Error(http.StatusBadRequest, err)
@@ -75,6 +78,17 @@ func (a *App) servePortal(w http.ResponseWriter, r *http.Request, st *requestSta
 			return a.me(w, r, st)
 		}
 	default:
+		switch {
+		case strings.HasPrefix(p, "/start/") && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+			name, prov := a.providerFor(p, "/start/")
+			return a.startSignIn(w, r, st, name, prov)
+		case strings.HasPrefix(p, "/callback/") && r.Method == http.MethodGet:
+			name, prov := a.providerFor(p, "/callback/")
+			return a.finishSignIn(w, r, st, name, prov)
+		case strings.HasPrefix(p, "/backchannel-logout/") && r.Method == http.MethodPost:
+			name, prov := a.providerFor(p, "/backchannel-logout/")
+			return a.backchannelLogout(w, r, name, prov)
+		}
 		return a.fail(w, r, http.StatusNotFound, fmt.Errorf("no portal endpoint %q", r.URL.Path), st)
 	}
 	w.Header().Set("Allow", "GET, HEAD, POST")
@@ -114,13 +128,13 @@ func (a *App) loginPage(w http.ResponseWriter, r *http.Request, st *requestState
 	}
 	page := web.LoginPage{
 		Base: a.base(r, st), RD: rd, CSRF: a.formToken(w, r), Username: username,
-		Error: msg, LocalLogin: a.users != nil,
+		Error: msg, LocalLogin: a.users != nil, Providers: a.buttons(rd),
 	}
 	if r.URL.Query().Has("signed_out") {
 		page.Notice = "You have signed out."
 	}
-	if a.users == nil {
-		page.Notice = "No sign-in method is configured. Add a users file to the gatehouse app."
+	if a.users == nil && len(a.providers) == 0 {
+		page.Notice = "No sign-in method is configured. Add a users file or a provider to the gatehouse app."
 	}
 	return a.render(w, status, "login", page)
 }
@@ -232,14 +246,18 @@ func (a *App) logout(w http.ResponseWriter, r *http.Request, st *requestState) e
 			return a.fail(w, r, http.StatusServiceUnavailable, err, st)
 		}
 	}
-	if st.signedIn {
-		a.logger.Info("signed out", zap.String("user", st.active.User), zap.String("client_ip", clientIP(r)))
-	}
-	a.clearSessionCookie(w, r)
 	target := portalPrefix + "/login?signed_out=1"
 	if r.PostFormValue("rd") != "" {
 		target = a.returnURL(r)
 	}
+	if st.signedIn {
+		a.logger.Info("signed out", zap.String("user", st.active.User), zap.String("client_ip", clientIP(r)))
+		// End the session at the provider too, when it offers RP-initiated logout.
+		if end := a.endSessionURL(r, st.active.Session, target); end != "" {
+			target = end
+		}
+	}
+	a.clearSessionCookie(w, r)
 	http.Redirect(w, r, target, http.StatusSeeOther)
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -97,11 +98,7 @@ func newLimitSet(limits []RateLimit) limitSet {
 		if i > 0 {
 			b = append(b, ", "...)
 		}
-		q := rl.Burst
-		if q == 0 {
-			q = rl.Rate
-		}
-		b = fmt.Appendf(b, "%q;q=%d;w=%d", rl.Name, q, ceilSeconds(time.Duration(rl.Window)))
+		b = fmt.Appendf(b, "%q;q=%d;w=%d", rl.Name, rl.Rate, ceilSeconds(time.Duration(rl.Window)))
 	}
 	return limitSet{limits: limits, policy: []string{string(b)}}
 }
@@ -114,6 +111,12 @@ func (a *App) checkLimits(w http.ResponseWriter, r *http.Request, st *requestSta
 	var buf [256]byte
 	state := buf[:0]
 	for i, rl := range ls.limits {
+		if st != nil && slices.Contains(st.counted, rl.Name) {
+			continue // another Gatehouse handler of this request counted it already
+		}
+		if st != nil {
+			st.counted = append(st.counted, rl.Name)
+		}
 		key, err := a.limitKey(r, st, rl)
 		if err != nil {
 			return nil, err

@@ -100,6 +100,9 @@ func parseRateLimitArgs(d *caddyfile.Dispenser, named bool) (RateLimit, error) {
 			return rl, d.Err("rate_limit needs a rate (<n>/<window>) or the name of a limit declared in the gatehouse app")
 		}
 		if !strings.Contains(args[0], "/") {
+			if _, err := strconv.ParseInt(args[0], 10, 64); err == nil {
+				return rl, d.Errf("rate_limit %s: want <requests>/<window>, for example %s/1m", args[0], args[0])
+			}
 			if len(args) != 1 {
 				return rl, d.Errf("rate_limit %s: a named limit takes no other arguments", args[0])
 			}

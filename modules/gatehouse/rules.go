@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 
 	"github.com/gatehousehq/gatehouse/policies"
@@ -98,7 +99,9 @@ func compile(own RouteRules, names []string, named map[string]RouteRules, limits
 				}
 				rl = declared
 			}
-			c.limits.limits = append(c.limits.limits, rl)
+			if !slices.ContainsFunc(c.limits.limits, func(x RateLimit) bool { return x.Name == rl.Name }) {
+				c.limits.limits = append(c.limits.limits, rl) // a limit named twice counts once
+			}
 		}
 	}
 	// The route's own headers win over a policy's of the same name.

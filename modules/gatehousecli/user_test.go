@@ -51,7 +51,7 @@ func TestUserAddErrors(t *testing.T) {
 		asks    bool // whether the password is asked before the error
 	}{
 		{"existing user", addRequest{Username: "ALICE"}, "user already exists", false},
-		{"bad email", addRequest{Username: "bob", Email: "bob.acme.com"}, `email "bob.acme.com" has no '@'`, false},
+		{"bad email", addRequest{Username: "bob", Email: "bob.acme.com"}, `email "bob.acme.com" must have exactly one '@'`, false},
 		{"bad username", addRequest{Username: "bo b"}, "whitespace", false},
 		{"bad totp", addRequest{Username: "bob", TOTPSecret: "123"}, "totp_secret", false},
 		{"empty group", addRequest{Username: "bob", Groups: []string{""}}, "groups[0] is empty", false},
