@@ -108,7 +108,12 @@ func (a *App) provisionProviders() error {
 		if cfg.ClientID == "" || cfg.ClientSecret == "" {
 			return fmt.Errorf("provider %q: client_id and client_secret are required (is the environment variable set?)", name)
 		}
-		raw, err := json.Marshal(cfg)
+		keyed := pc // the pool key: the whole configuration, secrets as replaced
+		keyed.ClientID, keyed.ClientSecret = cfg.ClientID, cfg.ClientSecret
+		raw, err := json.Marshal(struct {
+			Name string
+			ProviderConfig
+		}{name, keyed})
 		if err != nil {
 			return fmt.Errorf("provider %q: %w", name, err)
 		}
