@@ -1,6 +1,7 @@
-// Package web renders Gatehouse's portal pages (sign in, sign out, errors) from embedded
-// html/template files and serves their stylesheet. The pages need no JavaScript and load
-// nothing from other sites. A folder of templates can replace the embedded ones by file name.
+// Package web renders Gatehouse's portal pages (sign in, sign out, errors, second factors) from
+// embedded html/template files and serves their stylesheet and script. Only the second-factor
+// pages run script: one small same-site file for security keys and passkeys. No page loads
+// anything from other sites. A folder of templates can replace the embedded ones by file name.
 package web
 
 import (
@@ -24,11 +25,27 @@ var files embed.FS
 const layoutFile = "layout.html"
 
 // pageNames are the pages Render accepts; each is also the template file page + ".html".
-var pageNames = []string{"error", "login", "logout"}
+var pageNames = []string{"error", "login", "logout", "mfa", "mfa_setup"}
+
+// scriptPages are the pages that load static/webauthn.js; see policyFor.
+var scriptPages = []string{"mfa", "mfa_setup"}
 
 // contentSecurityPolicy allows the pages nothing but their own stylesheet, images and forms.
 const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self' data:; " +
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// scriptContentSecurityPolicy adds same-site script files (no inline script) and same-site
+// fetch to contentSecurityPolicy, for the pages that talk to the WebAuthn endpoints.
+const scriptContentSecurityPolicy = "default-src 'none'; script-src 'self'; connect-src 'self'; " +
+	"style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// policyFor returns the Content-Security-Policy header of page.
+func policyFor(page string) string {
+	if slices.Contains(scriptPages, page) {
+		return scriptContentSecurityPolicy
+	}
+	return contentSecurityPolicy
+}
 
 // Renderer renders the portal pages. It is safe for concurrent use.
 type Renderer struct {
@@ -36,8 +53,9 @@ type Renderer struct {
 	static map[string]staticFile         // by file name under static/
 }
 
-// Pages returns the page names that Render accepts: "error", "login" and "logout". Each page
-// comes from the template file of the same name plus ".html", wrapped in layout.html.
+// Pages returns the page names that Render accepts: "error", "login", "logout", "mfa" and
+// "mfa_setup". Each page comes from the template file of the same name plus ".html", wrapped
+// in layout.html.
 func Pages() []string {
 	return slices.Clone(pageNames)
 }
@@ -53,8 +71,8 @@ func templateFileNames() []string {
 }
 
 // New parses the embedded templates. When overrideDir is not empty, every file in it replaces
-// the embedded template of the same name (layout.html, login.html, logout.html, error.html);
-// any other file name is an error, to catch typos. Hidden files (".name") are ignored. Each
+// the embedded template of the same name (layout.html, error.html, login.html, logout.html,
+// mfa.html, mfa_setup.html); any other file name is an error, to catch typos. Hidden files (".name") are ignored. Each
 // page is executed once with sample data, so a template that refers to a missing field fails
 // here rather than on a request. Errors name the offending file and line.
 func New(overrideDir string) (*Renderer, error) {
@@ -87,10 +105,12 @@ func New(overrideDir string) (*Renderer, error) {
 	return r, nil
 }
 
-// Render writes page ("login", "logout" or "error") with data and the given status. The page
-// is executed into a buffer first: on error nothing is written and the caller answers instead.
+// Render writes page (one of Pages) with data of the page's type (LoginPage, LogoutPage,
+// ErrorPage, MFAPage, MFASetupPage, or a pointer to one) and the given status. The page is
+// executed into a buffer first: on error nothing is written and the caller answers instead.
 // Status 0 means 200. An ErrorPage with Status 0 shows status; an empty Prefix means
-// DefaultPrefix.
+// DefaultPrefix. The "mfa" and "mfa_setup" pages get a Content-Security-Policy that also allows
+// same-site script and fetch; the others allow no script at all.
 func (r *Renderer) Render(w http.ResponseWriter, status int, page string, data any) error {
 	t, ok := r.pages[page]
 	if !ok {
@@ -115,7 +135,7 @@ func (r *Renderer) Render(w http.ResponseWriter, status int, page string, data a
 	// the portal's own form posts, which the same-origin check must refuse.
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
-	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("Content-Security-Policy", policyFor(page))
 	w.WriteHeader(status)
 	if _, err := w.Write(buf.Bytes()); err != nil {
 		return fmt.Errorf("writing page %q: %w", page, err)
@@ -181,6 +201,19 @@ func samples(page string) []any {
 		return []any{ErrorPage{Base: Base{Prefix: DefaultPrefix}}, ErrorPage{
 			Base: base, Status: http.StatusForbidden, Heading: "Heading", Message: "Message.",
 			SignOut: true, CSRF: "token", RD: "/",
+		}}
+	case "mfa":
+		return []any{MFAPage{Base: Base{Prefix: DefaultPrefix}}, MFAPage{
+			Base: base, RD: "/", CSRF: "token", Error: "Error.", Notice: "Notice.",
+			TOTP: true, WebAuthn: true, Backup: true, BeginURL: "/begin", FinishURL: "/finish",
+		}}
+	case "mfa_setup":
+		return []any{MFASetupPage{Base: Base{Prefix: DefaultPrefix}}, MFASetupPage{
+			Base: base, RD: "/", CSRF: "token", Error: "Error.", Notice: "Notice.",
+			QR: "data:image/png;base64,AAAA", Secret: "JBSWY3DPEHPK3PXP", Account: "alice", Issuer: "Acme",
+			WebAuthn: true, RegisterBeginURL: "/begin", RegisterFinishURL: "/finish",
+			BackupCodes: []string{"code"}, TOTPEnrolled: true, Keys: 1, BackupLeft: 1,
+			Enrolled: true, Continue: "/",
 		}}
 	}
 	return nil

@@ -14,6 +14,7 @@ import (
 //	statusHeading 403       a default heading for a status ("You don't have access to this page")
 //	statusMessage 403       a default sentence for a status
 //	iconURL .Icon           the icon URL when it is a same-site path or a data:image/ URL, else ""
+//	groups 4 .Secret        the string cut into pieces of 4 characters (the last may be shorter)
 func templateFuncs(assets map[string]staticFile) template.FuncMap {
 	return template.FuncMap{
 		"asset": func(name string) (string, error) {
@@ -26,6 +27,7 @@ func templateFuncs(assets map[string]staticFile) template.FuncMap {
 		"statusHeading": statusHeading,
 		"statusMessage": statusMessage,
 		"iconURL":       iconURL,
+		"groups":        groups,
 	}
 }
 
@@ -82,4 +84,17 @@ func iconURL(u string) template.URL {
 		return template.URL(u)
 	}
 	return ""
+}
+
+// groups cuts s into pieces of size characters, the last one possibly shorter, so that a long
+// secret can be shown in groups that are easy to read aloud and type. Size below 1 means 1.
+func groups(size int, s string) []string {
+	size = max(size, 1)
+	var out []string
+	for r := []rune(s); len(r) > 0; {
+		n := min(size, len(r))
+		out = append(out, string(r[:n]))
+		r = r[n:]
+	}
+	return out
 }

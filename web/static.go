@@ -27,6 +27,15 @@ const (
 	cacheUnversioned = "public, max-age=86400"
 )
 
+// contentTypes are the types of the files we ship, fixed here rather than taken from the
+// system's mime.types, which may name JavaScript differently from one machine to the next.
+var contentTypes = map[string]string{
+	".css": "text/css; charset=utf-8",
+	".js":  "text/javascript; charset=utf-8",
+	".svg": "image/svg+xml",
+	".png": "image/png",
+}
+
 // loadStatic reads every embedded static file into memory.
 func loadStatic() (map[string]staticFile, error) {
 	assets := make(map[string]staticFile)
@@ -38,7 +47,10 @@ func loadStatic() (map[string]staticFile, error) {
 		if err != nil {
 			return err
 		}
-		ctype := mime.TypeByExtension(path.Ext(p))
+		ctype := contentTypes[path.Ext(p)]
+		if ctype == "" {
+			ctype = mime.TypeByExtension(path.Ext(p))
+		}
 		if ctype == "" {
 			ctype = http.DetectContentType(body)
 		}

@@ -32,14 +32,19 @@ func render(t *testing.T, r *Renderer, status int, page string, data any) *httpt
 }
 
 var (
-	forAttr  = regexp.MustCompile(`\bfor="([^"]*)"`)
-	describe = regexp.MustCompile(`\baria-describedby="([^"]*)"`)
+	forAttr   = regexp.MustCompile(`\bfor="([^"]*)"`)
+	describe  = regexp.MustCompile(`\baria-describedby="([^"]*)"`)
+	labelled  = regexp.MustCompile(`\baria-labelledby="([^"]*)"`)
+	scriptTag = regexp.MustCompile(`<script[^>]*>`)
+	// theScript is the only script a page may have: the WebAuthn file, versioned, deferred.
+	theScript = regexp.MustCompile(`^<script src="/\.gatehouse/static/webauthn\.js\?v=[0-9a-f]{12}" defer>$`)
 )
 
-// checkReferences fails when a label's for= or an aria-describedby= names no element id.
+// checkReferences fails when a label's for=, an aria-describedby= or an aria-labelledby=
+// names no element id.
 func checkReferences(t *testing.T, body string) {
 	t.Helper()
-	for _, re := range []*regexp.Regexp{forAttr, describe} {
+	for _, re := range []*regexp.Regexp{forAttr, describe, labelled} {
 		for _, m := range re.FindAllStringSubmatch(body, -1) {
 			if !strings.Contains(body, `id="`+m[1]+`"`) {
 				t.Errorf("%s refers to id %q, which is not on the page", m[0], m[1])
@@ -48,9 +53,44 @@ func checkReferences(t *testing.T, body string) {
 	}
 }
 
+// checkScripts fails unless the page's only script is the WebAuthn file, on the pages that
+// need it, and nothing else could run script: no inline script, no event handler attributes.
+func checkScripts(t *testing.T, page, body string) {
+	t.Helper()
+	tags := scriptTag.FindAllString(body, -1)
+	switch {
+	case !slices.Contains(scriptPages, page) && len(tags) != 0:
+		t.Errorf("page %q has script %v", page, tags)
+	case slices.Contains(scriptPages, page) && (len(tags) != 1 || !theScript.MatchString(tags[0])):
+		t.Errorf("page %q has scripts %v, want only webauthn.js", page, tags)
+	}
+	if strings.Count(body, "<script") != len(tags) || strings.Count(body, "</script>") != len(tags) ||
+		strings.Contains(body, "defer></script>") != (len(tags) == 1) {
+		t.Errorf("page %q has an inline script", page)
+	}
+	if handler := regexp.MustCompile(`\son[a-z]+=`).FindString(body); handler != "" {
+		t.Errorf("page %q has an event handler attribute %q", page, handler)
+	}
+}
+
 func TestRenderPages(t *testing.T) {
 	base := Base{Prefix: "/.gatehouse"}
 	signedIn := Base{Prefix: "/.gatehouse", User: "alice"}
+	const (
+		begin  = `data-begin="/.gatehouse/mfa/webauthn/begin" data-finish="/.gatehouse/mfa/webauthn/finish" data-csrf="tok"`
+		secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+		qr     = "data:image/png;base64,iVBORw0KGgo="
+	)
+	mfa := func(p MFAPage) MFAPage {
+		p.Base, p.RD, p.CSRF = signedIn, "/admin/", "tok"
+		p.BeginURL, p.FinishURL = "/.gatehouse/mfa/webauthn/begin", "/.gatehouse/mfa/webauthn/finish"
+		return p
+	}
+	setup := func(p MFASetupPage) MFASetupPage {
+		p.Base, p.RD, p.CSRF = signedIn, "/admin/", "tok"
+		p.RegisterBeginURL, p.RegisterFinishURL = "/.gatehouse/mfa/webauthn/begin", "/.gatehouse/mfa/webauthn/finish"
+		return p
+	}
 	tests := []struct {
 		name    string
 		status  int
@@ -58,6 +98,7 @@ func TestRenderPages(t *testing.T) {
 		data    any
 		want    []string
 		notWant []string
+		count   map[string]int // substrings that must occur exactly so many times
 	}{
 		{
 			name: "login with error", status: http.StatusUnauthorized, page: "login",
@@ -151,6 +192,118 @@ func TestRenderPages(t *testing.T) {
 				Status: http.StatusServiceUnavailable, Heading: "Back soon"},
 			want: []string{`<title>Maintenance · Gatehouse</title>`, `Back soon</h1>`, `Error 503`},
 		},
+		{
+			name: "mfa with every factor", status: http.StatusOK, page: "mfa",
+			data: mfa(MFAPage{TOTP: true, WebAuthn: true, Backup: true}),
+			want: []string{
+				`<title>Confirm it's you · Gatehouse</title>`, `<main class="card wide">`,
+				`<h1>Confirm it's you</h1>`, `You are signed in as <strong>alice</strong>.`,
+				`<form class="stack" method="post" action="/.gatehouse/mfa">`,
+				`<label for="code">Enter the 6-digit code from your authenticator app</label>`,
+				`id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6,8}"`,
+				`<button class="button primary" type="submit">Verify</button>`,
+				`<p class="divider"><span>or</span></p>`,
+				`<button class="button secondary" type="button" data-webauthn="login" ` + begin + `>`,
+				`<span>Use a security key or passkey</span></button>`,
+				`<noscript><p class="hint">Security keys and passkeys need JavaScript`,
+				`<summary>Use a backup code</summary>`,
+				`<label for="backup_code">Backup code</label>`, `id="backup_code" name="backup_code" type="text" autocomplete="off"`,
+				`<button class="button secondary" type="submit">Use backup code</button>`,
+				`<a href="/.gatehouse/logout">Sign out</a>`,
+			},
+			notWant: []string{`role="alert"`, `aria-invalid`, `No second factor`},
+			count: map[string]int{
+				`action="/.gatehouse/mfa"`: 2, `<input type="hidden" name="rd" value="/admin/">`: 2,
+				`<input type="hidden" name="csrf" value="tok">`: 2,
+			},
+		},
+		{
+			name: "mfa code with error", status: http.StatusUnauthorized, page: "mfa",
+			data: mfa(MFAPage{TOTP: true, Error: "That code is not valid."}),
+			want: []string{
+				`<p class="alert" id="mfa-error" role="alert">That code is not valid.</p>`,
+				`required autofocus aria-invalid="true" aria-describedby="mfa-error">`,
+			},
+			notWant: []string{`data-webauthn`, `<details`, `class="divider"`, `backup_code`},
+		},
+		{
+			name: "mfa security key only", status: http.StatusOK, page: "mfa",
+			data:    mfa(MFAPage{WebAuthn: true, Notice: "Your security key is registered."}),
+			want:    []string{`<button class="button primary" type="button" data-webauthn="login" ` + begin + `>`, `role="status">Your security key is registered.</p>`},
+			notWant: []string{`name="code"`, `class="divider"`, `<form`},
+		},
+		{
+			name: "mfa with no factor", status: http.StatusOK, page: "mfa",
+			data:    MFAPage{Base: base},
+			want:    []string{`No second factor is available for your account.`},
+			notWant: []string{`<form`, `data-webauthn`, `Sign out`, `<strong>`},
+		},
+		{
+			name: "setup an authenticator app", status: http.StatusOK, page: "mfa_setup",
+			data: setup(MFASetupPage{QR: qr, Secret: secret, Account: "alice", Issuer: "Acme", WebAuthn: true}),
+			want: []string{
+				`<title>Set up a second factor · Gatehouse</title>`, `<main class="card wide">`,
+				`<h1>Set up a second factor</h1>`, `with your phone or a security key.`,
+				`<h2 id="totp-heading">Authenticator app</h2>`,
+				`<img class="qr" src="` + qr + `" alt="QR code that adds alice to an authenticator app" width="200" height="200">`,
+				`<code class="secret" id="totp-secret"><span>JBSW</span><wbr><span>Y3DP</span><wbr><span>EHPK</span>`,
+				`<dt>Account</dt><dd>alice</dd>`, `<dt>Issuer</dt><dd>Acme</dd>`, `<dt>Type</dt><dd>Time-based</dd>`,
+				`<form class="stack" method="post" action="/.gatehouse/mfa/setup">`,
+				`<input type="hidden" name="rd" value="/admin/">`, `<input type="hidden" name="csrf" value="tok">`,
+				`<label for="code">Enter the 6-digit code the app shows</label>`,
+				`id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6,8}"`,
+				`<button class="button primary" type="submit">Turn on</button>`,
+				`<button class="button secondary" type="button" data-webauthn="register" ` + begin + `>`,
+				`<span>Register a security key or passkey</span></button>`,
+			},
+			notWant: []string{`class="codes"`, `Your second factors`, `/mfa/backup-codes`, `Continue`, `autofocus`, `role="alert"`},
+		},
+		{
+			name: "setup just done, backup codes shown once", status: http.StatusOK, page: "mfa_setup",
+			data: setup(MFASetupPage{Notice: "Your authenticator app is set up.", WebAuthn: true,
+				BackupCodes: []string{"7k2m-9qxd", "p4fz-a8wn"}, TOTPEnrolled: true, BackupLeft: 2,
+				Enrolled: true, Continue: "/admin/"}),
+			want: []string{
+				`role="status">Your authenticator app is set up.</p>`,
+				`<h2 id="codes-heading">Save your backup codes</h2>`, `This is the only time they are shown.`,
+				"<ol class=\"codes\">\n<li><code>7k2m-9qxd</code></li>\n<li><code>p4fz-a8wn</code></li>\n</ol>",
+				`<h2 id="factors-heading">Your second factors</h2>`,
+				`<dt>Authenticator app</dt><dd>Set up</dd>`, `<dt>Security keys and passkeys</dt><dd>None</dd>`,
+				`<dt>Backup codes</dt><dd>2 left</dd>`,
+				`<a class="button primary continue" href="/admin/">Continue</a>`,
+				`data-webauthn="register"`,
+			},
+			// No "new codes" button right under codes that were just shown.
+			notWant: []string{`class="qr"`, `/mfa/backup-codes`, `name="code"`},
+		},
+		{
+			name: "setup managing factors", status: http.StatusOK, page: "mfa_setup",
+			data: setup(MFASetupPage{Keys: 2, BackupLeft: 7, Enrolled: true}),
+			want: []string{
+				`Your account has a second factor.`,
+				`<dt>Authenticator app</dt><dd>Not set up</dd>`, `<dt>Security keys and passkeys</dt><dd>2</dd>`,
+				`<dt>Backup codes</dt><dd>7 left</dd>`,
+				`<form class="stack tight" method="post" action="/.gatehouse/mfa/backup-codes">`,
+				`<button class="button secondary" type="submit" aria-describedby="regenerate-hint">Get new backup codes</button>`,
+			},
+			notWant: []string{`class="codes"`, `data-webauthn`, `Continue`, `class="qr"`, `name="code"`},
+		},
+		{
+			name: "setup with a wrong code", status: http.StatusBadRequest, page: "mfa_setup",
+			data: setup(MFASetupPage{QR: qr, Secret: secret, Error: "That code is not valid."}),
+			want: []string{
+				`<p class="alert" id="setup-error" role="alert">That code is not valid.</p>`,
+				`required autofocus aria-invalid="true" aria-describedby="setup-error">`,
+				`alt="QR code that adds your account to an authenticator app"`, `with an app on your phone.`,
+			},
+			notWant: []string{`<dt>Account</dt>`, `<dt>Issuer</dt>`, `data-webauthn`},
+		},
+		{
+			name: "setup with nothing to set up", status: http.StatusOK, page: "mfa_setup",
+			data:    MFASetupPage{Base: base},
+			want:    []string{`No second factor can be set up for your account here.`},
+			notWant: []string{`<form`, `<section`, `data-webauthn`},
+		},
 	}
 	r := newRenderer(t, "")
 	for _, tt := range tests {
@@ -170,9 +323,15 @@ func TestRenderPages(t *testing.T) {
 					t.Errorf("page has %s", s)
 				}
 			}
+			for s, n := range tt.count {
+				if got := strings.Count(body, s); got != n {
+					t.Errorf("page has %s %d times, want %d", s, got, n)
+				}
+			}
 			checkReferences(t, body)
-			// The Content-Security-Policy blocks inline styles, scripts and other sites.
-			for _, s := range []string{`<script`, `style=`, `<style`, `http://`, `https://`, `ZgotmplZ`} {
+			checkScripts(t, tt.page, body)
+			// The Content-Security-Policy blocks inline styles and other sites.
+			for _, s := range []string{`style=`, `<style`, `http://`, `https://`, `ZgotmplZ`} {
 				if strings.Contains(body, s) {
 					t.Errorf("page has %s", s)
 				}
@@ -211,26 +370,64 @@ func TestRenderEscapesUserValues(t *testing.T) {
 	if strings.Contains(body, "<i>mallory") || strings.Contains(body, `href="javascript:`) {
 		t.Errorf("logout page has an unescaped user name or script link:\n%s", body)
 	}
+
+	evil := `"><script>alert(1)</script>`
+	pages := []struct {
+		page string
+		data any
+	}{
+		{"mfa", MFAPage{CSRF: evil, RD: evil, BeginURL: evil, FinishURL: evil, Error: evil, TOTP: true, WebAuthn: true, Backup: true}},
+		{"mfa_setup", MFASetupPage{CSRF: evil, RD: evil, QR: "javascript:alert(1)", Secret: evil, Account: evil, Issuer: evil,
+			WebAuthn: true, RegisterBeginURL: evil, RegisterFinishURL: evil, BackupCodes: []string{evil}, Enrolled: true, Continue: "javascript:alert(1)"}},
+	}
+	for _, p := range pages {
+		body := render(t, r, http.StatusOK, p.page, p.data).Body.String()
+		for _, s := range []string{`"><script>`, `javascript:`, `<img`} {
+			if strings.Contains(body, s) {
+				t.Errorf("%s page has %s", p.page, s)
+			}
+		}
+		checkScripts(t, p.page, body)
+	}
 }
 
 func TestRenderSecurityHeaders(t *testing.T) {
+	const (
+		noScript = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+		script   = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+	)
+	tests := []struct {
+		page string
+		data any
+		csp  string
+	}{
+		{"error", ErrorPage{Status: http.StatusForbidden}, noScript},
+		{"login", LoginPage{LocalLogin: true}, noScript},
+		{"logout", LogoutPage{}, noScript},
+		{"mfa", MFAPage{TOTP: true, WebAuthn: true}, script},
+		{"mfa_setup", MFASetupPage{WebAuthn: true}, script},
+	}
 	r := newRenderer(t, "")
-	rec := render(t, r, http.StatusForbidden, "error", ErrorPage{Status: http.StatusForbidden})
-	want := map[string]string{
-		"Content-Type":            "text/html; charset=utf-8",
-		"Cache-Control":           "no-store",
-		"X-Content-Type-Options":  "nosniff",
-		"Referrer-Policy":         "same-origin",
-		"X-Frame-Options":         "DENY",
-		"Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-	}
-	for k, v := range want {
-		if got := rec.Header().Get(k); got != v {
-			t.Errorf("%s = %q, want %q", k, got, v)
-		}
-	}
-	if rec.Code != http.StatusForbidden {
-		t.Errorf("status = %d, want 403", rec.Code)
+	for _, tt := range tests {
+		t.Run(tt.page, func(t *testing.T) {
+			rec := render(t, r, http.StatusForbidden, tt.page, tt.data)
+			want := map[string]string{
+				"Content-Type":            "text/html; charset=utf-8",
+				"Cache-Control":           "no-store",
+				"X-Content-Type-Options":  "nosniff",
+				"Referrer-Policy":         "same-origin",
+				"X-Frame-Options":         "DENY",
+				"Content-Security-Policy": tt.csp,
+			}
+			for k, v := range want {
+				if got := rec.Header().Get(k); got != v {
+					t.Errorf("%s = %q, want %q", k, got, v)
+				}
+			}
+			if rec.Code != http.StatusForbidden {
+				t.Errorf("status = %d, want 403", rec.Code)
+			}
+		})
 	}
 }
 
@@ -245,6 +442,8 @@ func TestRenderDefaults(t *testing.T) {
 		{"zero status comes from Render", http.StatusNotFound, ErrorPage{}, []string{"Error 404", "Page not found</h1>"}},
 		{"pointer data", http.StatusInternalServerError, &ErrorPage{}, []string{"Error 500", "Something went wrong</h1>"}},
 		{"empty prefix", http.StatusOK, &LoginPage{LocalLogin: true}, []string{`action="/.gatehouse/login"`, `href="/.gatehouse/static/gatehouse.css?v=`}},
+		{"mfa pointer", http.StatusOK, &MFAPage{TOTP: true}, []string{`action="/.gatehouse/mfa"`, `src="/.gatehouse/static/webauthn.js?v=`}},
+		{"mfa setup pointer", http.StatusOK, &MFASetupPage{QR: "data:image/png;base64,AAAA"}, []string{`action="/.gatehouse/mfa/setup"`, `src="/.gatehouse/static/webauthn.js?v=`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -270,6 +469,10 @@ func pageOf(data any) string {
 		return "login"
 	case LogoutPage, *LogoutPage:
 		return "logout"
+	case MFAPage, *MFAPage:
+		return "mfa"
+	case MFASetupPage, *MFASetupPage:
+		return "mfa_setup"
 	}
 	return "error"
 }
@@ -284,6 +487,7 @@ func TestRenderFailureWritesNothing(t *testing.T) {
 	}{
 		{"unknown page", http.StatusOK, "signin", LoginPage{}},
 		{"wrong data type", http.StatusOK, "login", struct{ Prefix string }{"/x"}},
+		{"data of another page", http.StatusOK, "mfa_setup", MFAPage{}},
 		{"invalid status", 42, "login", LoginPage{}},
 	}
 	for _, tt := range tests {
@@ -305,6 +509,9 @@ func TestRenderConcurrent(t *testing.T) {
 		"login":  LoginPage{LocalLogin: true, Error: "Wrong username or password."},
 		"logout": LogoutPage{},
 		"error":  ErrorPage{Status: http.StatusForbidden},
+		"mfa":    MFAPage{TOTP: true, WebAuthn: true, Backup: true},
+		"mfa_setup": MFASetupPage{QR: "data:image/png;base64,AAAA", Secret: "JBSWY3DPEHPK3PXP", WebAuthn: true,
+			BackupCodes: []string{"a", "b"}, Enrolled: true},
 	}
 	var wg sync.WaitGroup
 	for range 8 {
@@ -321,7 +528,7 @@ func TestRenderConcurrent(t *testing.T) {
 
 func TestPages(t *testing.T) {
 	got := Pages()
-	if want := []string{"error", "login", "logout"}; !slices.Equal(got, want) {
+	if want := []string{"error", "login", "logout", "mfa", "mfa_setup"}; !slices.Equal(got, want) {
 		t.Fatalf("Pages() = %v, want %v", got, want)
 	}
 	got[0] = "changed"
@@ -370,7 +577,7 @@ func TestNewOverrideErrors(t *testing.T) {
 		{
 			name:  "unknown file name",
 			files: map[string]string{"signin.html": "<p>hi</p>"},
-			want:  []string{"signin.html", "error.html", "layout.html", "login.html", "logout.html"},
+			want:  []string{"signin.html", "error.html", "layout.html", "login.html", "logout.html", "mfa.html", "mfa_setup.html"},
 		},
 		{
 			name:  "broken template",
@@ -425,6 +632,8 @@ func TestStatic(t *testing.T) {
 		{name: "versioned stylesheet", target: "/gatehouse.css?v=" + css.version, wantStatus: 200, wantType: "text/css; charset=utf-8", wantCaching: cacheVersioned},
 		{name: "stale version", target: "/gatehouse.css?v=old", wantStatus: 200, wantCaching: cacheUnversioned},
 		{name: "favicon", target: "/favicon.svg", wantStatus: 200, wantType: "image/svg+xml"},
+		{name: "script", target: "/webauthn.js", wantStatus: 200, wantType: "text/javascript; charset=utf-8", wantCaching: cacheUnversioned},
+		{name: "versioned script", target: "/webauthn.js?v=" + r.static["webauthn.js"].version, wantStatus: 200, wantType: "text/javascript; charset=utf-8", wantCaching: cacheVersioned},
 		{name: "head", method: http.MethodHead, target: "/gatehouse.css", wantStatus: 200, wantType: "text/css; charset=utf-8"},
 		{name: "not modified", target: "/gatehouse.css", header: map[string]string{"If-None-Match": `"` + css.version + `"`}, wantStatus: 304},
 		{name: "post", method: http.MethodPost, target: "/gatehouse.css", wantStatus: 405},
@@ -482,6 +691,71 @@ func TestStylesheetIsSelfContained(t *testing.T) {
 	for _, s := range []string{"prefers-color-scheme: dark", ":focus-visible"} {
 		if !strings.Contains(string(css), s) {
 			t.Errorf("gatehouse.css lacks %s", s)
+		}
+	}
+}
+
+// TestSetupSecret checks that the TOTP key reads in groups of four yet copies as one string:
+// the groups are separate elements with no spaces between them.
+func TestSetupSecret(t *testing.T) {
+	tag := regexp.MustCompile(`<[^>]*>`)
+	key := regexp.MustCompile(`<code class="secret" id="totp-secret">(.*?)</code>`)
+	r := newRenderer(t, "")
+	for _, secret := range []string{"JBSWY3DPEHPK3PXP", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGE"} {
+		body := render(t, r, http.StatusOK, "mfa_setup", MFASetupPage{QR: "data:image/png;base64,AAAA", Secret: secret}).Body.String()
+		m := key.FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("no key on the page:\n%s", body)
+		}
+		if got := tag.ReplaceAllString(m[1], ""); got != secret {
+			t.Errorf("key text = %q, want %q", got, secret)
+		}
+		if got, want := strings.Count(m[1], "<span>"), (len(secret)+3)/4; got != want {
+			t.Errorf("key %s has %d groups, want %d", secret, got, want)
+		}
+	}
+}
+
+func TestGroups(t *testing.T) {
+	tests := []struct {
+		size int
+		in   string
+		want []string
+	}{
+		{4, "", nil},
+		{4, "ABC", []string{"ABC"}},
+		{4, "JBSWY3DP", []string{"JBSW", "Y3DP"}},
+		{4, "JBSWY3DPE", []string{"JBSW", "Y3DP", "E"}},
+		{2, "äöüß", []string{"äö", "üß"}},
+		{0, "AB", []string{"A", "B"}},
+	}
+	for _, tt := range tests {
+		if got := groups(tt.size, tt.in); !slices.Equal(got, tt.want) {
+			t.Errorf("groups(%d, %q) = %q, want %q", tt.size, tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestScriptIsSmallAndSelfContained guards the rules of webauthn.js: hand-written and short,
+// nothing loaded from elsewhere, no HTML built from strings (server messages go in as text).
+func TestScriptIsSmallAndSelfContained(t *testing.T) {
+	js, err := files.ReadFile("static/webauthn.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(js)
+	if n := strings.Count(src, "\n"); n >= 150 {
+		t.Errorf("webauthn.js has %d lines, want fewer than 150", n)
+	}
+	for _, s := range []string{"http://", "https://", "import ", "require(", "eval(", "innerHTML", "outerHTML", "insertAdjacentHTML", "document.write"} {
+		if strings.Contains(src, s) {
+			t.Errorf("webauthn.js contains %s", s)
+		}
+	}
+	for _, s := range []string{`data-webauthn="login"`, `data-webauthn="register"`, "X-Gatehouse-CSRF", "navigator.credentials",
+		`credentials: "same-origin"`, "location.assign", "textContent", `"role", "alert"`} {
+		if !strings.Contains(src, s) {
+			t.Errorf("webauthn.js lacks %s", s)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // backChannelLogoutEvent is the member of a logout token's events claim that makes it
@@ -76,6 +77,9 @@ func (p *oidcProvider) VerifyLogoutToken(ctx context.Context, token string) (sub
 	return sub, sid, nil
 }
 
+// MaxLogoutTokenAge is the oldest logout token accepted (by its iat).
+const MaxLogoutTokenAge = 10 * time.Minute
+
 // checkLogoutToken runs the claim checks of a logout token.
 func (t tokenChecks) checkLogoutToken(c claims) error {
 	if err := t.common(c, false); err != nil {
@@ -83,6 +87,11 @@ func (t tokenChecks) checkLogoutToken(c claims) error {
 	}
 	if jti, ok := c.str("jti"); !ok || jti == "" {
 		return tokenError(t.kind, "jti", "missing")
+	}
+	// A logout token is sent once, right away: an old one (even without exp) is refused,
+	// so the caller's replay memory (longer than this) covers every acceptable token.
+	if iat, _ := c.numericDate("iat"); t.now.Sub(iat) > MaxLogoutTokenAge {
+		return tokenError(t.kind, "iat", "too old for a logout token")
 	}
 	events, ok := c.object("events")
 	if !ok {

@@ -52,6 +52,10 @@ type App struct {
 	// Providers declares identity providers by name (`provider <name> <type> { ... }`).
 	Providers map[string]ProviderConfig `json:"providers,omitempty"`
 
+	// MFA enables second factors (TOTP, security keys, backup codes) that routes demand
+	// with `mfa [<max_age>]`.
+	MFA *MFAConfig `json:"mfa,omitempty"`
+
 	// Roles declares roles: who holds each and which roles each includes.
 	Roles map[string]policies.Role `json:"roles,omitempty"`
 
@@ -95,6 +99,7 @@ type App struct {
 	providers    map[string]*loadedProvider
 	providerKeys []string
 	flows        *loginflow.Flows
+	mfa          *mfaRuntime
 	portal       limitSet // the portal's limits (empty when disabled)
 	logger       *zap.Logger
 }
@@ -142,6 +147,11 @@ func (a *App) Provision(ctx caddy.Context) error {
 			return fmt.Errorf("policy %q: %w", name, err)
 		}
 	}
+	if a.MFA != nil {
+		if err := a.MFA.provision(); err != nil {
+			return fmt.Errorf("mfa: %w", err)
+		}
+	}
 	if err := a.provisionRateLimits(); err != nil {
 		return err
 	}
@@ -167,6 +177,9 @@ func (a *App) Provision(ctx caddy.Context) error {
 	})
 	a.failures = ratelimit.NewFailures(a.store)
 	a.flows = loginflow.New(a.store)
+	if err := a.provisionMFA(); err != nil {
+		return err
+	}
 	if a.limiter, err = acquireLimiter(); err != nil {
 		return err
 	}

@@ -125,6 +125,10 @@ func (a *App) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			if err := a.parseProvider(d); err != nil {
 				return err
 			}
+		case "mfa":
+			if err := a.parseMFA(d); err != nil {
+				return err
+			}
 		case "rate_limit":
 			rl, err := parseRateLimitArgs(d, true)
 			if err != nil {
@@ -220,6 +224,7 @@ func (a *App) parseProvider(d *caddyfile.Dispenser) error {
 		return d.Err("provider needs a name and a type: provider <name> oidc|github|google|gitlab|discord|microsoft { ... }")
 	}
 	name, typ := args[0], args[1]
+	head := d.Token() // the provider line, named by the errors found after the block
 	if _, ok := providerTypes[typ]; !ok {
 		return d.Errf("provider %q: unknown type %q (want oidc, github, google, gitlab, discord or microsoft)", name, typ)
 	}
@@ -259,21 +264,25 @@ func (a *App) parseProvider(d *caddyfile.Dispenser) error {
 			if len(vals) == 0 {
 				return d.ArgErr()
 			}
+			if opt == "signing_algs" {
+				for _, alg := range vals {
+					if strings.EqualFold(alg, "none") || strings.HasPrefix(strings.ToUpper(alg), "HS") {
+						return d.Errf("provider %q: signing algorithm %q is refused (ID tokens must be signed with the provider's private key)", name, alg)
+					}
+				}
+			}
 			*dst = append(*dst, vals...)
 			continue
 		}
 		return d.Errf("provider %q: unrecognized option %q", name, opt)
 	}
+	hd := caddyfile.NewDispenser([]caddyfile.Token{head})
+	hd.Next()
 	if pc.ClientID == "" || pc.ClientSecret == "" {
-		return d.Errf("provider %q: client_id and client_secret are required", name)
+		return hd.Errf("provider %q: client_id and client_secret are required", name)
 	}
 	if typ == "oidc" && pc.Issuer == "" && (pc.AuthURL == "" || pc.TokenURL == "" || pc.JWKSURL == "") {
-		return d.Errf("provider %q: an oidc provider needs an issuer (or auth_url, token_url and jwks_url)", name)
-	}
-	for _, alg := range pc.SigningAlgs {
-		if strings.EqualFold(alg, "none") || strings.HasPrefix(strings.ToUpper(alg), "HS") {
-			return d.Errf("provider %q: signing algorithm %q is refused (ID tokens must be signed with the provider's private key)", name, alg)
-		}
+		return hd.Errf("provider %q: an oidc provider needs an issuer (or auth_url, token_url and jwks_url)", name)
 	}
 	if a.Providers == nil {
 		a.Providers = map[string]ProviderConfig{}
@@ -538,9 +547,28 @@ func (rr *RouteRules) parseLine(d *caddyfile.Dispenser, declared *declaredNames)
 		} else {
 			rr.Deny = append(rr.Deny, s)
 		}
+	case "mfa":
+		rule := new(MFARule)
+		if d.NextArg() {
+			age, err := caddy.ParseDuration(d.Val())
+			if err != nil || age <= 0 {
+				return d.Errf("mfa max age %q: want a positive duration such as 15m", d.Val())
+			}
+			rule.MaxAge = caddy.Duration(age)
+		}
+		if d.NextArg() {
+			return d.ArgErr()
+		}
+		if rr.Public {
+			return d.Err("public cannot be combined with mfa")
+		}
+		rr.MFA = rule
 	case "public":
 		if d.NextArg() {
 			return d.ArgErr()
+		}
+		if rr.MFA != nil {
+			return d.Err("public cannot be combined with mfa")
 		}
 		if len(rr.Allow) > 0 || len(rr.Deny) > 0 {
 			return d.Err("public cannot be combined with allow or deny")

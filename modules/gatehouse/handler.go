@@ -60,6 +60,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if h.rules, err = compile(h.RouteRules, h.Policies, h.app.Policies, h.app.RateLimits); err != nil {
 		return err
 	}
+	if h.rules.mfa && h.app.MFA == nil {
+		return fmt.Errorf("this route requires mfa, but the gatehouse app has no mfa block (mfa { totp })")
+	}
 	h.strip = append([]string(nil), identityHeaders...)
 	for _, eh := range h.rules.headers {
 		h.strip = append(h.strip, eh.name)
@@ -99,6 +102,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		if d := rules.Decide(&st.active.Identity, v.roles); d != policies.Allow {
 			return h.forbid(w, r, st, d)
 		}
+	}
+	if h.rules.mfa && !mfaFresh(st.active.MFATime, h.rules.mfaMaxAge) {
+		setPlaceholders(r, nil)
+		return h.app.stepUp(w, r, h.rules.mfaMaxAge)
 	}
 	if refused, err := h.limit(w, r, st); refused || err != nil {
 		return err

@@ -18,6 +18,10 @@ var (
 		Namespace: "caddy", Subsystem: "gatehouse", Name: "refusals_total",
 		Help: "Signed-in requests refused by a route's rules, by decision.",
 	}, []string{"decision"})
+	mfaTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "caddy", Subsystem: "gatehouse", Name: "mfa_total",
+		Help: "Second-factor attempts by method (totp, backup, webauthn) and result.",
+	}, []string{"method", "result"})
 	rateLimitedTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "caddy", Subsystem: "gatehouse", Name: "rate_limited_total",
 		Help: "Requests refused by a rate limit, by limit name.",
@@ -29,7 +33,7 @@ func registerMetrics(reg prometheus.Registerer) error {
 	if reg == nil {
 		return nil
 	}
-	for _, c := range []prometheus.Collector{loginsTotal, authzTotal, rateLimitedTotal} {
+	for _, c := range []prometheus.Collector{loginsTotal, authzTotal, mfaTotal, rateLimitedTotal} {
 		var already prometheus.AlreadyRegisteredError
 		if err := reg.Register(c); err != nil && !errors.As(err, &already) {
 			return fmt.Errorf("registering metrics: %w", err)

@@ -79,6 +79,8 @@ func (a *App) servePortal(w http.ResponseWriter, r *http.Request, st *requestSta
 		}
 	default:
 		switch {
+		case p == "/mfa" || strings.HasPrefix(p, "/mfa/"):
+			return a.serveMFA(w, r, st, p)
 		case strings.HasPrefix(p, "/start/") && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 			name, prov := a.providerFor(p, "/start/")
 			return a.startSignIn(w, r, st, name, prov)

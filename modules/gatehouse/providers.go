@@ -97,13 +97,22 @@ func (a *App) provisionProviders() error {
 		if !validLimitName(name) {
 			return fmt.Errorf("provider name %q: use letters, digits, '_', '-' and '.'", name)
 		}
+		clientID, err := repl.ReplaceOrErr(pc.ClientID, true, true)
+		if err != nil {
+			return fmt.Errorf("provider %q: client_id: %w", name, err)
+		}
+		clientSecret, err := repl.ReplaceOrErr(pc.ClientSecret, true, true)
+		if err != nil {
+			return fmt.Errorf("provider %q: client_secret: %w", name, err)
+		}
 		cfg := oidc.Config{
 			Name: name, Type: pc.Type,
-			ClientID: repl.ReplaceAll(pc.ClientID, ""), ClientSecret: repl.ReplaceAll(pc.ClientSecret, ""),
+			ClientID: clientID, ClientSecret: clientSecret,
 			Scopes: pc.Scopes, Issuer: pc.Issuer, AuthURL: pc.AuthURL, TokenURL: pc.TokenURL,
 			UserInfoURL: pc.UserInfoURL, JWKSURL: pc.JWKSURL, APIURL: pc.APIURL, EndSessionURL: pc.EndSessionURL,
 			GroupsClaim: pc.GroupsClaim, RolesClaim: pc.RolesClaim, SigningAlgs: pc.SigningAlgs,
 			Orgs: pc.Orgs, Teams: pc.Teams, Domains: pc.Domains, Guilds: pc.Guilds, Tenant: pc.Tenant,
+			Now: now,
 		}
 		if cfg.ClientID == "" || cfg.ClientSecret == "" {
 			return fmt.Errorf("provider %q: client_id and client_secret are required (is the environment variable set?)", name)
@@ -127,7 +136,7 @@ func (a *App) provisionProviders() error {
 			return pooledProvider{p}, nil
 		})
 		if err != nil {
-			return fmt.Errorf("provider %q: %w", name, err)
+			return err // oidc.New's errors name the provider
 		}
 		a.providerKeys = append(a.providerKeys, key)
 		display := pc.DisplayName

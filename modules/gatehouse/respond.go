@@ -1,6 +1,7 @@
 package gatehouse
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -133,4 +134,29 @@ func (a *App) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 		Name: a.cookie.name, Value: "", Path: "/", Domain: a.cookie.domain, MaxAge: -1,
 		HttpOnly: true, Secure: secureCookies(r), SameSite: http.SameSiteLaxMode,
 	})
+}
+
+// mfaFresh tells whether a second factor done at done satisfies a max age (0: any time in
+// the session).
+func mfaFresh(done time.Time, maxAge time.Duration) bool {
+	if done.IsZero() {
+		return false
+	}
+	return maxAge == 0 || now().Sub(done) <= maxAge
+}
+
+// stepUp answers a request that needs a (fresher) second factor: browsers go to the
+// second-factor prompt with the URL they asked for; other clients get 401 with the RFC 9470
+// challenge.
+func (a *App) stepUp(w http.ResponseWriter, r *http.Request, maxAge time.Duration) error {
+	if wantsHTML(r) {
+		http.Redirect(w, r, portalPrefix+"/mfa?rd="+url.QueryEscape(originalURI(r)), http.StatusFound)
+		return nil
+	}
+	challenge := `Bearer realm="gatehouse", error="insufficient_user_authentication", error_description="A second factor is required"`
+	if maxAge > 0 {
+		challenge += fmt.Sprintf(", max_age=%d", int64(maxAge.Seconds()))
+	}
+	w.Header().Set("WWW-Authenticate", challenge)
+	return caddyhttp.Error(http.StatusUnauthorized, errors.New("a second factor is required"))
 }

@@ -6,6 +6,9 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
 
 	"github.com/gatehousehq/gatehouse/policies"
 )
@@ -25,11 +28,28 @@ type RouteRules struct {
 	// RateLimits are request rate limits that all apply (429 when one is exceeded). An entry
 	// with only a Name uses the app's limit of that name.
 	RateLimits []RateLimit `json:"rate_limits,omitempty"`
+	// MFA requires a second factor, done within MaxAge when MaxAge is set. Browsers without
+	// one are sent to /.gatehouse/mfa (or to enrollment); other clients get 401 with
+	// `WWW-Authenticate: Bearer error="insufficient_user_authentication"` (RFC 9470).
+	MFA *MFARule `json:"mfa,omitempty"`
+}
+
+// MFARule is a route's second-factor requirement.
+type MFARule struct {
+	// MaxAge is how long ago the last second factor may have been done. Default: any time
+	// during the session.
+	MaxAge caddy.Duration `json:"max_age,omitempty"`
 }
 
 func (rr *RouteRules) validate() error {
 	if rr.Public && (len(rr.Allow) > 0 || len(rr.Deny) > 0) {
 		return errors.New("public cannot be combined with allow or deny")
+	}
+	if rr.Public && rr.MFA != nil {
+		return errors.New("public cannot be combined with mfa")
+	}
+	if rr.MFA != nil && rr.MFA.MaxAge < 0 {
+		return errors.New("mfa max_age must be positive")
 	}
 	if err := (policies.Rules{Allow: rr.Allow, Deny: rr.Deny}).Validate(); err != nil {
 		return err
@@ -68,6 +88,9 @@ type compiled struct {
 	public  bool             // no check needs a session
 	headers []extraHeader
 	limits  limitSet // all apply, references resolved
+	// mfa: a second factor is needed, within mfaMaxAge when that is not 0.
+	mfa       bool
+	mfaMaxAge time.Duration
 }
 
 // compile merges a handler's rules with its named policies. Every part must pass: a policy
@@ -90,6 +113,14 @@ func compile(own RouteRules, names []string, named map[string]RouteRules, limits
 		}
 		for k, v := range p.Headers {
 			headers[http.CanonicalHeaderKey(k)] = v
+		}
+		if p.MFA != nil {
+			// The strictest requirement wins: any max age beats none, a shorter one a longer.
+			age := time.Duration(p.MFA.MaxAge)
+			if !c.mfa || (age > 0 && (c.mfaMaxAge == 0 || age < c.mfaMaxAge)) {
+				c.mfaMaxAge = age
+			}
+			c.mfa = true
 		}
 		for _, rl := range p.RateLimits {
 			if rl.Rate == 0 {

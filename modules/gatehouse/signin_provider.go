@@ -1,10 +1,13 @@
 package gatehouse
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -144,7 +147,22 @@ func (a *App) backchannelLogout(w http.ResponseWriter, r *http.Request, name str
 	if err := r.ParseForm(); err != nil {
 		return caddyhttp.Error(http.StatusBadRequest, fmt.Errorf("reading logout request: %w", err))
 	}
-	sub, sid, err := prov.VerifyLogoutToken(r.Context(), r.PostFormValue("logout_token"))
+	token := r.PostFormValue("logout_token")
+	sub, sid, err := prov.VerifyLogoutToken(r.Context(), token)
+	if err == nil {
+		// Each logout token is accepted once: a replayed one must not end sessions begun
+		// after it (tokens live minutes; the mark outlives them).
+		// Hash the signed part only: a signature has more than one encoding (spare bits in
+		// its last base64url character, ECDSA's s and n-s), the signed content has one.
+		sum := sha256.Sum256([]byte(token[:max(strings.LastIndexByte(token, '.'), 0)]))
+		n, ierr := a.store.Incr(r.Context(), "bcl:"+base64.RawURLEncoding.EncodeToString(sum[:]), logoutTokenMemory)
+		if ierr != nil {
+			return caddyhttp.Error(http.StatusServiceUnavailable, ierr)
+		}
+		if n > 1 {
+			err = errors.New("logout token already used")
+		}
+	}
 	if err != nil {
 		a.logger.Warn("back-channel logout refused", zap.String("provider", name), zap.String("client_ip", clientIP(r)), zap.Error(err))
 		w.Header().Set("Content-Type", "application/json")
@@ -160,6 +178,9 @@ func (a *App) backchannelLogout(w http.ResponseWriter, r *http.Request, name str
 	w.WriteHeader(http.StatusOK)
 	return nil
 }
+
+// logoutTokenMemory is how long a used logout token is remembered.
+const logoutTokenMemory = 30 * time.Minute
 
 // providerProblem renders a sign-in problem for the browser (or returns the error).
 func (a *App) providerProblem(w http.ResponseWriter, r *http.Request, st *requestState, status int, heading, msg string) error {
