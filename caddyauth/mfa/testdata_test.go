@@ -3,32 +3,17 @@ package mfa
 import (
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/gatehousehq/gatehouse/caddyauth/store"
+	"github.com/gatehousehq/gatehouse/internal/sharedtestdata"
 )
 
-// sharedTestdata returns the path of a file in the shared test vectors, which live in
-// ../shared/testdata beside the repository (found by walking up to go.mod).
+// sharedTestdata returns the path of a file in the shared test vectors.
 func sharedTestdata(tb testing.TB, name string) string {
 	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatalf("getwd: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatalf("no go.mod above the package directory")
-		}
-		dir = parent
-	}
-	return filepath.Join(dir, "..", "shared", "testdata", name)
+	return sharedtestdata.Path(tb, name)
 }
 
 // rfcVectors is totp_hotp_rfc_vectors.json.

@@ -4,31 +4,17 @@ import (
 	"bufio"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gatehousehq/gatehouse/internal/sharedtestdata"
 )
 
-// sharedTestdata returns the path of a file in the shared test vectors, which live in
-// ../shared/testdata beside the repository (in CI: beside the fresh clone).
+// sharedTestdata returns the path of a file in the shared test vectors.
 func sharedTestdata(tb testing.TB, name string) string {
 	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatalf("getwd: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatalf("no go.mod above the package directory")
-		}
-		dir = parent
-	}
-	return filepath.Join(dir, "..", "shared", "testdata", name)
+	return sharedtestdata.Path(tb, name)
 }
 
 // payload is one row of open_redirect_payloads_classified.tsv.

@@ -30,6 +30,7 @@ import (
 
 	"github.com/gatehousehq/gatehouse/caddyauth/password"
 	"github.com/gatehousehq/gatehouse/caddyauth/users"
+	"github.com/gatehousehq/gatehouse/internal/sharedtestdata"
 )
 
 // Ports of the in-process Caddy. The admin endpoint stays where caddytest expects it.
@@ -527,23 +528,10 @@ func itExpectStatus(t testing.TB, what string, r itResp, want int) {
 	}
 }
 
-// itRoot is the folder holding go.mod, found by walking up from the package folder.
+// itRoot is the folder holding go.mod.
 func itRoot(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the package folder")
-		}
-		dir = parent
-	}
+	return sharedtestdata.RepoRoot(t)
 }
 
 // itGatehouseGoroutines returns the stacks of the goroutines that run Gatehouse code.
