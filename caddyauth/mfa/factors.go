@@ -36,6 +36,9 @@ type TOTPFactor struct {
 	// Confirmed is true once the user has entered a valid code; before that the factor is
 	// not active.
 	Confirmed bool `json:"confirmed"`
+	// Provisioned marks a secret the admin provisioned in the users file: it is never
+	// saved in the store, so rotating it in the file takes effect.
+	Provisioned bool `json:"-"`
 	// Added is when the secret was generated.
 	Added time.Time `json:"added"`
 }
@@ -99,6 +102,11 @@ func (f *Factors) Load(ctx context.Context, user string) (*Record, error) {
 func (f *Factors) Save(ctx context.Context, user string, r *Record) error {
 	if r == nil {
 		return errors.New("saving factors: nil record")
+	}
+	if r.TOTP != nil && r.TOTP.Provisioned {
+		c := *r
+		c.TOTP = nil
+		r = &c
 	}
 	plain, err := json.Marshal(r)
 	if err != nil {

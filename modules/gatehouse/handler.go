@@ -123,11 +123,11 @@ func (h *Handler) limit(w http.ResponseWriter, r *http.Request, st *requestState
 	if len(h.rules.limits.limits) == 0 {
 		return false, nil
 	}
-	o, err := h.app.checkLimits(w, r, st, h.rules.limits)
+	o, refused, err := h.app.checkLimits(w, r, st, h.rules.limits)
 	if err != nil {
 		return true, caddyhttp.Error(http.StatusBadRequest, err)
 	}
-	if o != nil {
+	if refused {
 		return true, h.app.tooMany(w, r, st, o)
 	}
 	return false, nil

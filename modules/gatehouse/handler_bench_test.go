@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -33,15 +34,15 @@ func benchApp(tb testing.TB) *App {
 	return a
 }
 
-// BenchmarkServeHTTPSignedIn measures the handler's own work on a signed-in request that
-// passes `allow role admin`: strip headers, read and remove the cookie, find the session,
-// decide, set placeholders and identity headers. The request's Caddy context is built
-// once; each iteration resets what the handler changes.
-func BenchmarkServeHTTPSignedIn(b *testing.B) {
+// benchSignedIn runs a signed-in request for alice (role admin) through a handler with
+// rules, b.N times, and returns the response recorder. The request's Caddy context is
+// built once; each iteration refills what the handler changes: a browser's usual headers
+// and the session cookie.
+func benchSignedIn(b *testing.B, rules RouteRules) *httptest.ResponseRecorder {
 	a := benchApp(b)
-	h := &Handler{
-		RouteRules: RouteRules{Allow: []policies.Subject{{Kind: policies.KindRole, Values: []string{"admin"}}}},
-		app:        a, logger: zap.NewNop(),
+	h := &Handler{RouteRules: rules, app: a, logger: zap.NewNop()}
+	if err := h.RouteRules.validate(); err != nil {
+		b.Fatal(err)
 	}
 	var err error
 	if h.rules, err = compile(h.RouteRules, nil, nil, nil); err != nil {
@@ -55,18 +56,12 @@ func BenchmarkServeHTTPSignedIn(b *testing.B) {
 
 	w := httptest.NewRecorder()
 	req := httptest.NewRequest(http.MethodGet, "http://app.example.com/admin/", nil)
-	repl := caddy.NewReplacer()
-	req = caddyhttp.PrepareRequest(req, repl, w, &caddyhttp.Server{})
+	req = caddyhttp.PrepareRequest(req, caddy.NewReplacer(), w, &caddyhttp.Server{})
 	vars := req.Context().Value(caddyhttp.VarsCtxKey).(map[string]any)
 	cookieHeader := "theme=dark; " + a.cookie.name + "=" + token
 	cookie := make([]string, 1)
 	called := 0
 	next := caddyhttp.HandlerFunc(func(http.ResponseWriter, *http.Request) error { called++; return nil })
-
-	b.ReportAllocs()
-	b.ResetTimer()
-	// A browser's usual request headers; the map is refilled each time (what the
-	// handler removes or adds must not carry over).
 	base := http.Header{
 		"Accept":          {"text/html,application/xhtml+xml"},
 		"Accept-Encoding": {"gzip, deflate, br"},
@@ -74,6 +69,9 @@ func BenchmarkServeHTTPSignedIn(b *testing.B) {
 		"User-Agent":      {"Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0"},
 		"Sec-Fetch-Site":  {"same-origin"},
 	}
+
+	b.ReportAllocs()
+	b.ResetTimer()
 	for b.Loop() {
 		delete(vars, stateVar)
 		clear(req.Header)
@@ -89,5 +87,29 @@ func BenchmarkServeHTTPSignedIn(b *testing.B) {
 	b.StopTimer()
 	if called != b.N || req.Header.Get(headerUser) != "alice" || req.Header.Get(headerRoles) != "admin" {
 		b.Fatalf("the request did not pass as alice: called %d/%d, headers %v", called, b.N, req.Header)
+	}
+	return w
+}
+
+var benchAdminOnly = []policies.Subject{{Kind: policies.KindRole, Values: []string{"admin"}}}
+
+// BenchmarkServeHTTPSignedIn measures the handler's own work on a signed-in request that
+// passes `allow role admin`: strip headers, read and remove the cookie, find the session,
+// decide, set placeholders and identity headers.
+func BenchmarkServeHTTPSignedIn(b *testing.B) {
+	benchSignedIn(b, RouteRules{Allow: benchAdminOnly})
+}
+
+// BenchmarkServeHTTPRateLimited is BenchmarkServeHTTPSignedIn with `rate_limit
+// 1000000000/1s by user` on the route: the same request plus the limit check (key, counter
+// update, RateLimit-Policy and RateLimit fields, placeholders). The limit is never reached;
+// the difference between the two is the per-request cost of a limit.
+func BenchmarkServeHTTPRateLimited(b *testing.B) {
+	w := benchSignedIn(b, RouteRules{
+		Allow:      benchAdminOnly,
+		RateLimits: []RateLimit{{Name: "bench", Rate: 1_000_000_000, Window: caddy.Duration(time.Second), By: byUser}},
+	})
+	if got := w.Header().Get("RateLimit-Policy"); got != `"bench";q=1000000000;w=1` {
+		b.Fatalf("RateLimit-Policy %q: the limit did not run", got)
 	}
 }

@@ -106,15 +106,20 @@ func (a *App) serveMFA(w http.ResponseWriter, r *http.Request, st *requestState,
 	return a.fail(w, r, http.StatusNotFound, fmt.Errorf("no portal endpoint %q", r.URL.Path), st)
 }
 
+// factorOwner is whose factors a session uses: the user name at its identity source, so
+// that "alice" at a provider can never use or change the factors of the local "alice"
+// (provider names cannot contain ':').
+func factorOwner(s *session.Active) string { return s.Provider + ":" + s.User }
+
 // factorsOf loads a user's factors, adding the users file's admin-provisioned TOTP secret.
 func (a *App) factorsOf(ctx context.Context, s *session.Active) (*mfa.Record, error) {
-	rec, err := a.mfa.factors.Load(ctx, s.User)
+	rec, err := a.mfa.factors.Load(ctx, factorOwner(s))
 	if err != nil {
 		return nil, err
 	}
 	if rec.TOTP == nil && s.Provider == "local" && a.users != nil && a.mfa.totp != nil {
 		if u, ok := a.users.Lookup(s.User); ok && u.TOTPSecret != "" {
-			rec.TOTP = &mfa.TOTPFactor{Secret: strings.ToUpper(strings.TrimRight(u.TOTPSecret, "=")), Confirmed: true}
+			rec.TOTP = &mfa.TOTPFactor{Secret: strings.ToUpper(strings.TrimRight(u.TOTPSecret, "=")), Confirmed: true, Provisioned: true}
 		}
 	}
 	return rec, nil
@@ -142,8 +147,8 @@ func (a *App) mfaVerify(w http.ResponseWriter, r *http.Request, st *requestState
 		return a.mfaPage(w, r, st, rec, http.StatusForbidden, "Your form expired. Please try again.")
 	}
 	ctx := r.Context()
-	user := st.active.User
-	logger := a.logger.With(zap.String("user", user), zap.String("client_ip", clientIP(r)))
+	user := factorOwner(&st.active)
+	logger := a.logger.With(zap.String("user", st.active.User), zap.String("client_ip", clientIP(r)))
 	locked, err := a.failures.Locked(ctx, mfaFailureLimit, user)
 	if err != nil {
 		return a.fail(w, r, http.StatusServiceUnavailable, err, st)
@@ -300,7 +305,7 @@ func (a *App) setupTOTP(w http.ResponseWriter, r *http.Request, st *requestState
 		return a.setupPage(w, r, st, rec, nil, http.StatusForbidden, "")
 	}
 	ctx := r.Context()
-	user := st.active.User
+	user := factorOwner(&st.active)
 	locked, err := a.failures.Locked(ctx, mfaFailureLimit, user)
 	if err != nil {
 		return a.fail(w, r, http.StatusServiceUnavailable, err, st)
@@ -355,13 +360,13 @@ func (a *App) regenerateBackupCodes(w http.ResponseWriter, r *http.Request, st *
 		return a.setupPage(w, r, st, rec, nil, http.StatusForbidden, "Your form expired. Please try again.")
 	}
 	if !mfaFresh(st.active.MFATime, sensitiveMFAAge) {
-		http.Redirect(w, r, portalPrefix+"/mfa?rd="+url.QueryEscape(portalPrefix+"/mfa/setup"), http.StatusSeeOther)
+		http.Redirect(w, r, portalPrefix+"/mfa?rd="+url.QueryEscape(portalPrefix+"/mfa/setup?rd="+url.QueryEscape(a.returnURL(r))), http.StatusSeeOther)
 		return nil
 	}
 	var codes []string
 	codes, rec.BackupCodes = mfa.NewBackupCodes(a.mfa.sealer.BackupKey(), a.MFA.BackupCodes)
 	rec.Updated = now()
-	if err := a.mfa.factors.Save(r.Context(), st.active.User, rec); err != nil {
+	if err := a.mfa.factors.Save(r.Context(), factorOwner(&st.active), rec); err != nil {
 		return a.fail(w, r, http.StatusServiceUnavailable, err, st)
 	}
 	a.logger.Info("backup codes regenerated", zap.String("user", st.active.User))
@@ -386,7 +391,7 @@ func (a *App) serveWebAuthn(w http.ResponseWriter, r *http.Request, st *requestS
 		return jsonError(w, http.StatusInternalServerError, "Security keys are not set up correctly on this site.")
 	}
 	ctx := r.Context()
-	user := st.active.User
+	user := factorOwner(&st.active)
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
 	if err != nil {
 		return jsonError(w, http.StatusBadRequest, "The request was too large.")
@@ -430,10 +435,9 @@ func (a *App) serveWebAuthn(w http.ResponseWriter, r *http.Request, st *requestS
 				a.logger.Warn("security key registration failed", zap.String("user", user), zap.Error(err))
 				return jsonError(w, http.StatusBadRequest, "The security key could not be registered.")
 			}
+			// Backup codes are not made here (a JSON answer cannot show them): the setup page
+			// the browser goes to next offers them.
 			rec.Credentials = append(rec.Credentials, *cred)
-			if a.MFA.BackupCodes > 0 && len(rec.BackupCodes) == 0 {
-				_, rec.BackupCodes = mfa.NewBackupCodes(a.mfa.sealer.BackupKey(), a.MFA.BackupCodes)
-			}
 			rec.Updated = now()
 			if err := a.mfa.factors.Save(ctx, user, rec); err != nil {
 				return jsonError(w, http.StatusServiceUnavailable, "Could not save. Please try again.")

@@ -54,6 +54,7 @@ func (a *App) parseMFA(d *caddyfile.Dispenser) error {
 		return d.ArgErr()
 	}
 	cfg := new(MFAConfig)
+	errNoFactor := d.Err("mfa needs totp or webauthn (backup codes alone are not a second factor)")
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
 		switch d.Val() {
 		case "totp":
@@ -115,7 +116,7 @@ func (a *App) parseMFA(d *caddyfile.Dispenser) error {
 		}
 	}
 	if cfg.TOTP == nil && cfg.WebAuthn == nil {
-		return d.Err("mfa needs totp or webauthn (backup codes alone are not a second factor)")
+		return errNoFactor
 	}
 	a.MFA = cfg
 	return nil

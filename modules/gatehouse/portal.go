@@ -50,11 +50,11 @@ func (a *App) servePortal(w http.ResponseWriter, r *http.Request, st *requestSta
 	// finishing a sign-in at a provider.
 	limited := r.Method == http.MethodPost || strings.HasPrefix(p, "/start/") || strings.HasPrefix(p, "/callback/")
 	if limited && len(a.portal.limits) > 0 {
-		o, err := a.checkLimits(w, r, st, a.portal)
+		o, refused, err := a.checkLimits(w, r, st, a.portal)
 		if err != nil {
 			return caddyhttp.Error(http.StatusBadRequest, err)
 		}
-		if o != nil {
+		if refused {
 			return a.tooMany(w, r, st, o)
 		}
 	}

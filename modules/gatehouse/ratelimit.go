@@ -87,6 +87,7 @@ type limitOutcome struct {
 type limitSet struct {
 	limits []RateLimit
 	policy []string
+	names  []any // the limits' names, boxed once for the placeholders
 }
 
 func newLimitSet(limits []RateLimit) limitSet {
@@ -100,14 +101,19 @@ func newLimitSet(limits []RateLimit) limitSet {
 		}
 		b = fmt.Appendf(b, "%q;q=%d;w=%d", rl.Name, rl.Rate, ceilSeconds(time.Duration(rl.Window)))
 	}
-	return limitSet{limits: limits, policy: []string{string(b)}}
+	names := make([]any, len(limits))
+	for i, rl := range limits {
+		names[i] = rl.Name
+	}
+	return limitSet{limits: limits, policy: []string{string(b)}, names: names}
 }
 
 // checkLimits counts the request against every limit of ls. It sets the RateLimit-Policy
 // and RateLimit response fields (draft-ietf-httpapi-ratelimit-headers) and the
 // {http.auth.rate_limit.*} placeholders, and returns the refusing limit, if any.
-func (a *App) checkLimits(w http.ResponseWriter, r *http.Request, st *requestState, ls limitSet) (*limitOutcome, error) {
+func (a *App) checkLimits(w http.ResponseWriter, r *http.Request, st *requestState, ls limitSet) (limitOutcome, bool, error) {
 	var tightest, refused limitOutcome
+	shownName, refusedName := -1, -1
 	var buf [256]byte
 	state := buf[:0]
 	for i, rl := range ls.limits {
@@ -119,16 +125,16 @@ func (a *App) checkLimits(w http.ResponseWriter, r *http.Request, st *requestSta
 		}
 		key, err := a.limitKey(r, st, rl)
 		if err != nil {
-			return nil, err
+			return limitOutcome{}, false, err
 		}
 		o := limitOutcome{rl: rl, res: a.limiter.Allow(key, rl.limit())}
-		if !o.res.Allowed && refused.rl.Name == "" {
-			refused = o
+		if !o.res.Allowed && refusedName < 0 {
+			refused, refusedName = o, i
 		}
-		if i == 0 || o.res.Remaining < tightest.res.Remaining {
-			tightest = o
+		if shownName < 0 || o.res.Remaining < tightest.res.Remaining {
+			tightest, shownName = o, i
 		}
-		if i > 0 {
+		if len(state) > 0 {
 			state = append(state, ", "...)
 		}
 		state = append(state, '"')
@@ -138,12 +144,15 @@ func (a *App) checkLimits(w http.ResponseWriter, r *http.Request, st *requestSta
 		state = append(state, ";t="...)
 		state = strconv.AppendInt(state, ceilSeconds(o.res.Reset), 10)
 	}
+	if shownName < 0 {
+		return limitOutcome{}, false, nil // every limit was counted already
+	}
 	h := w.Header()
 	h["Ratelimit-Policy"] = ls.policy
 	h["Ratelimit"] = []string{string(state)}
 	shown := &tightest
-	if refused.rl.Name != "" {
-		shown = &refused
+	if refusedName >= 0 {
+		shown, shownName = &refused, refusedName
 		h.Set("Retry-After", strconv.FormatInt(max(ceilSeconds(refused.res.RetryAfter), 1), 10))
 		rateLimitedTotal.WithLabelValues(refused.rl.Name).Inc()
 		if c := a.logger.Check(zapcore.InfoLevel, "rate limited"); c != nil {
@@ -152,17 +161,14 @@ func (a *App) checkLimits(w http.ResponseWriter, r *http.Request, st *requestSta
 		}
 	}
 	if repl := caddyRepl(r); repl != nil {
-		repl.Set("http.auth.rate_limit.name", shown.rl.Name)
+		repl.Set("http.auth.rate_limit.name", ls.names[shownName])
 		repl.Set("http.auth.rate_limit.limit", shown.res.Limit)
 		repl.Set("http.auth.rate_limit.remaining", shown.res.Remaining)
 		repl.Set("http.auth.rate_limit.reset", ceilSeconds(shown.res.Reset))
 		repl.Set("http.auth.rate_limit.retry_after", ceilSeconds(shown.res.RetryAfter))
-		repl.Set("http.auth.rate_limit.exceeded", refused.rl.Name != "")
+		repl.Set("http.auth.rate_limit.exceeded", refusedName >= 0)
 	}
-	if refused.rl.Name != "" {
-		return &refused, nil
-	}
-	return nil, nil
+	return refused, refusedName >= 0, nil
 }
 
 // limitKey is the counter key of r under rl: the limit's name and the client IP (IPv6 by
@@ -192,7 +198,7 @@ func (rl RateLimit) by() string {
 }
 
 // tooMany answers a request refused by a rate limit: 429 with Retry-After (already set).
-func (a *App) tooMany(w http.ResponseWriter, r *http.Request, st *requestState, o *limitOutcome) error {
+func (a *App) tooMany(w http.ResponseWriter, r *http.Request, st *requestState, o limitOutcome) error {
 	return a.fail(w, r, http.StatusTooManyRequests, fmt.Errorf("rate limit %q exceeded", o.rl.Name), st)
 }
 
