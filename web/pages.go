@@ -155,6 +155,12 @@ type MFASetupPage struct {
 	Enrolled bool
 	// Continue is where the "Continue" link leads once a factor is enrolled; hidden when empty.
 	Continue string
+	// TOTPRemovable shows a "Remove" button for the authenticator app (a POST with
+	// factor=totp, "csrf" and "rd" to <prefix>/mfa/remove); false for a secret the admin
+	// provisioned.
+	TOTPRemovable bool
+	// KeysRemovable shows a "Remove" button for the security keys (factor=keys).
+	KeysRemovable bool
 }
 
 // withDefaults returns a copy of data with an empty Prefix and a zero Status filled in.

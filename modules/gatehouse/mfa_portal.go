@@ -100,6 +100,8 @@ func (a *App) serveMFA(w http.ResponseWriter, r *http.Request, st *requestState,
 		return a.setupTOTP(w, r, st, rec)
 	case p == "/mfa/backup-codes" && r.Method == http.MethodPost:
 		return a.regenerateBackupCodes(w, r, st, rec)
+	case p == "/mfa/remove" && r.Method == http.MethodPost:
+		return a.removeFactor(w, r, st, rec)
 	case strings.HasPrefix(p, "/mfa/webauthn/") && r.Method == http.MethodPost:
 		return a.serveWebAuthn(w, r, st, rec, strings.TrimPrefix(p, "/mfa/webauthn/"))
 	}
@@ -244,6 +246,8 @@ func (a *App) setupPage(w http.ResponseWriter, r *http.Request, st *requestState
 		Account: st.active.User, WebAuthn: a.mfa.webauthn != nil,
 		BackupCodes: codes, TOTPEnrolled: rec.TOTP != nil && rec.TOTP.Confirmed, Keys: len(rec.Credentials),
 		BackupLeft: len(rec.BackupCodes), Enrolled: rec.Enrolled(),
+		TOTPRemovable: rec.TOTP != nil && rec.TOTP.Confirmed && !rec.TOTP.Provisioned,
+		KeysRemovable: len(rec.Credentials) > 0,
 	}
 	if page.Enrolled {
 		page.Continue = page.RD
@@ -371,6 +375,40 @@ func (a *App) regenerateBackupCodes(w http.ResponseWriter, r *http.Request, st *
 	}
 	a.logger.Info("backup codes regenerated", zap.String("user", st.active.User))
 	return a.setupPage(w, r, st, rec, codes, http.StatusOK, "")
+}
+
+// removeFactor removes the authenticator app or every security key; it needs a fresh
+// second factor (a stolen session alone cannot strip a user's factors). Backup codes go
+// with the last real factor.
+func (a *App) removeFactor(w http.ResponseWriter, r *http.Request, st *requestState, rec *mfa.Record) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		return caddyhttp.Error(http.StatusBadRequest, err)
+	}
+	if !a.checkForm(r) {
+		return a.setupPage(w, r, st, rec, nil, http.StatusForbidden, "Your form expired. Please try again.")
+	}
+	if !mfaFresh(st.active.MFATime, sensitiveMFAAge) {
+		http.Redirect(w, r, portalPrefix+"/mfa?rd="+url.QueryEscape(portalPrefix+"/mfa/setup?rd="+url.QueryEscape(a.returnURL(r))), http.StatusSeeOther)
+		return nil
+	}
+	switch factor := r.PostFormValue("factor"); {
+	case factor == "totp" && rec.TOTP != nil && !rec.TOTP.Provisioned:
+		rec.TOTP = nil
+	case factor == "keys" && len(rec.Credentials) > 0:
+		rec.Credentials = nil
+	default:
+		return a.setupPage(w, r, st, rec, nil, http.StatusBadRequest, "That factor cannot be removed here.")
+	}
+	if (rec.TOTP == nil || !rec.TOTP.Confirmed) && len(rec.Credentials) == 0 {
+		rec.BackupCodes = nil
+	}
+	rec.Updated = now()
+	if err := a.mfa.factors.Save(r.Context(), factorOwner(&st.active), rec); err != nil {
+		return a.fail(w, r, http.StatusServiceUnavailable, err, st)
+	}
+	a.logger.Info("second factor removed", zap.String("user", st.active.User), zap.String("factor", r.PostFormValue("factor")))
+	return a.setupPage(w, r, st, rec, nil, http.StatusOK, "")
 }
 
 // serveWebAuthn runs the security-key ceremonies (JSON in and out, called by webauthn.js).
