@@ -9,16 +9,10 @@ func CookieValue(header, name string) (value string, ok bool) {
 	for header != "" {
 		var part string
 		part, header, _ = strings.Cut(header, ";")
-		part = strings.TrimLeft(part, " \t")
-		k, v, found := strings.Cut(part, "=")
-		if !found || strings.TrimRight(k, " \t") != name {
-			continue
+		k, v, found := strings.Cut(trimSpace(part), "=")
+		if found && trimSpace(k) == name {
+			return unquote(trimSpace(v)), true
 		}
-		v = strings.TrimRight(v, " \t")
-		if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
-			v = v[1 : len(v)-1]
-		}
-		return v, true
 	}
 	return "", false
 }
@@ -28,13 +22,18 @@ func CookieValue(header, name string) (value string, ok bool) {
 // "" when nothing is left. When the cookie is the first or the last one, the result is a
 // substring of header (no allocation).
 func WithoutCookie(header, name string) string {
+	_, rest, _ := TakeCookie(header, name)
+	return rest
+}
+
+// TakeCookie does CookieValue and WithoutCookie in one pass: the value of the first cookie
+// called name, and the header without any cookie of that name.
+func TakeCookie(header, name string) (value, rest string, found bool) {
 	if !strings.Contains(header, name) {
-		return header
+		return "", header, false
 	}
-	// Find the byte span of every cookie called name.
-	type span struct{ from, to int }
-	var found [2]span
-	n := 0
+	// The byte span of the one matching cookie; a second match takes the general path.
+	from, to := -1, -1
 	for pos := 0; pos < len(header); {
 		end := strings.IndexByte(header[pos:], ';')
 		if end < 0 {
@@ -42,44 +41,41 @@ func WithoutCookie(header, name string) string {
 		} else {
 			end += pos
 		}
-		part := strings.TrimLeft(header[pos:end], " \t")
-		if k, _, ok := strings.Cut(part, "="); ok && strings.TrimRight(k, " \t") == name {
-			if n == len(found) {
-				return rebuildWithout(header, name)
+		k, v, ok := strings.Cut(trimSpace(header[pos:end]), "=")
+		if ok && trimSpace(k) == name {
+			if from >= 0 {
+				return value, rebuildWithout(header, name), true
 			}
-			found[n] = span{pos, end}
-			n++
+			from, to = pos, end
+			value, found = unquote(trimSpace(v)), true
 		}
 		pos = end + 1
 	}
-	switch {
-	case n == 0:
-		return header
-	case n > 1:
-		return rebuildWithout(header, name)
+	if !found {
+		return "", header, false
 	}
-	before := strings.TrimRight(header[:found[0].from], " \t;")
+	before := strings.TrimRight(header[:from], " \t;")
 	after := ""
-	if found[0].to < len(header) {
-		after = strings.TrimLeft(header[found[0].to+1:], " \t;")
+	if to < len(header) {
+		after = strings.TrimLeft(header[to+1:], " \t;")
 	}
 	switch {
 	case before == "":
-		return after
+		return value, after, true
 	case after == "":
-		return before
+		return value, before, true
 	}
-	return before + "; " + after
+	return value, before + "; " + after, true
 }
 
-// rebuildWithout is the general case of WithoutCookie: several cookies to remove.
+// rebuildWithout is the general case of TakeCookie: several cookies to remove.
 func rebuildWithout(header, name string) string {
 	var b strings.Builder
 	for rest := header; rest != ""; {
 		var part string
 		part, rest, _ = strings.Cut(rest, ";")
-		trimmed := strings.Trim(part, " \t")
-		if k, _, found := strings.Cut(trimmed, "="); (found && strings.TrimRight(k, " \t") == name) || trimmed == "" {
+		trimmed := trimSpace(part)
+		if k, _, found := strings.Cut(trimmed, "="); (found && trimSpace(k) == name) || trimmed == "" {
 			continue
 		}
 		if b.Len() > 0 {
@@ -88,4 +84,22 @@ func rebuildWithout(header, name string) string {
 		b.WriteString(trimmed)
 	}
 	return b.String()
+}
+
+// trimSpace removes spaces and tabs at both ends (cheaper than strings.Trim with a cutset).
+func trimSpace(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func unquote(v string) string {
+	if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+		return v[1 : len(v)-1]
+	}
+	return v
 }

@@ -92,12 +92,13 @@ func (a *App) takeCookie(r *http.Request) string {
 	var token string
 	kept := 0
 	for _, v := range values {
-		if token == "" {
-			token, _ = session.CookieValue(v, a.cookie.name)
-		}
 		// The request owns its header slices: filter in place.
-		if nv := session.WithoutCookie(v, a.cookie.name); nv != "" {
-			values[kept] = nv
+		value, rest, found := session.TakeCookie(v, a.cookie.name)
+		if found && token == "" {
+			token = value
+		}
+		if rest != "" {
+			values[kept] = rest
 			kept++
 		}
 	}
