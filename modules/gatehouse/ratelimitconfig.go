@@ -157,3 +157,31 @@ func validLimitName(s string) bool {
 	}
 	return true
 }
+
+// parsePortalRateLimit parses `portal_rate_limit <n>/<window> [burst <m>]` or
+// `portal_rate_limit off`.
+func (a *App) parsePortalRateLimit(d *caddyfile.Dispenser) error {
+	args := d.RemainingArgs()
+	if len(args) == 1 && args[0] == "off" {
+		a.DisablePortalRateLimit, a.PortalRateLimit = true, nil
+		return nil
+	}
+	if len(args) != 1 && !(len(args) == 3 && args[1] == "burst") {
+		return d.Err("portal_rate_limit takes <n>/<window> [burst <m>], or off")
+	}
+	rl := RateLimit{Name: defaultPortalLimit.Name}
+	var err error
+	if rl.Rate, rl.Window, err = parseRateSpec(args[0]); err != nil {
+		return d.Err(err.Error())
+	}
+	if len(args) == 3 {
+		if rl.Burst, err = strconv.ParseInt(args[2], 10, 64); err != nil || rl.Burst <= 0 {
+			return d.Errf("portal_rate_limit: burst %q must be a positive integer", args[2])
+		}
+	}
+	if err := rl.validate(); err != nil {
+		return d.Err(err.Error())
+	}
+	a.PortalRateLimit, a.DisablePortalRateLimit = &rl, false
+	return nil
+}
