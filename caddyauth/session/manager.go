@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehousehq/gatehouse/caddyauth/identity"
@@ -52,7 +53,7 @@ type Manager struct {
 	now      func() time.Time
 
 	mu       sync.RWMutex
-	decoded  map[string]cached
+	decoded  map[string]*cached
 	maxCache int
 }
 
@@ -61,6 +62,10 @@ type Manager struct {
 type cached struct {
 	raw  []byte
 	sess *Session
+	// seen is the newest last-seen time (unix ns) this instance read or wrote. Last-seen
+	// only moves forward, so while it is within the touch interval the session cannot be
+	// idle and the activity key need not be read again.
+	seen atomic.Int64
 }
 
 // NewManager returns a Manager on st.
@@ -81,7 +86,7 @@ func NewManager(st store.Store, cfg Config) *Manager {
 	// Last-seen is written at most once per touch interval: a tenth of the idle limit,
 	// between one second and one minute.
 	m.touch = min(max(m.idle/10, time.Second), time.Minute)
-	m.decoded = make(map[string]cached)
+	m.decoded = make(map[string]*cached)
 	return m
 }
 
@@ -231,20 +236,26 @@ func (m *Manager) Lookup(ctx context.Context, token string) (Active, error) {
 	if err != nil {
 		return Active{}, fmt.Errorf("reading session: %w", err)
 	}
-	s, err := m.decode(key, raw)
+	c, err := m.decode(key, raw)
 	if err != nil {
 		return Active{}, err
 	}
+	s := c.sess
 	now := m.now()
 	if !now.Before(s.Expires) {
 		return Active{}, ErrNoSession
 	}
 	lastSeen := s.Created
-	switch b, err := m.store.Get(ctx, seenKey); {
-	case err == nil && len(b) == 8:
-		lastSeen = time.Unix(0, int64(binary.BigEndian.Uint64(b)))
-	case err != nil && !errors.Is(err, store.ErrNotFound):
-		return Active{}, fmt.Errorf("reading session activity: %w", err)
+	if seen := c.seen.Load(); seen != 0 && now.Sub(time.Unix(0, seen)) < m.touch {
+		lastSeen = time.Unix(0, seen)
+	} else {
+		switch b, err := m.store.Get(ctx, seenKey); {
+		case err == nil && len(b) == 8:
+			lastSeen = time.Unix(0, int64(binary.BigEndian.Uint64(b)))
+		case err != nil && !errors.Is(err, store.ErrNotFound):
+			return Active{}, fmt.Errorf("reading session activity: %w", err)
+		}
+		c.seen.Store(lastSeen.UnixNano())
 	}
 	if now.Sub(lastSeen) >= m.idle {
 		m.forget(key)
@@ -258,6 +269,7 @@ func (m *Manager) Lookup(ctx context.Context, token string) (Active, error) {
 			return Active{}, err
 		}
 		lastSeen = now
+		c.seen.Store(now.UnixNano())
 	}
 	return Active{Session: s, Key: key, LastSeen: lastSeen, Deadline: minTime(lastSeen.Add(m.idle), s.Expires)}, nil
 }
@@ -299,12 +311,12 @@ func (m *Manager) setLastSeen(ctx context.Context, key string, now, expires time
 }
 
 // decode returns the Session for raw, reusing the last decoding of the same bytes.
-func (m *Manager) decode(key string, raw []byte) (*Session, error) {
+func (m *Manager) decode(key string, raw []byte) (*cached, error) {
 	m.mu.RLock()
 	c, ok := m.decoded[key]
 	m.mu.RUnlock()
 	if ok && bytes.Equal(c.raw, raw) {
-		return c.sess, nil
+		return c, nil
 	}
 	s := new(Session)
 	if err := json.Unmarshal(raw, s); err != nil {
@@ -317,9 +329,10 @@ func (m *Manager) decode(key string, raw []byte) (*Session, error) {
 			break
 		}
 	}
-	m.decoded[key] = cached{raw: bytes.Clone(raw), sess: s}
+	c = &cached{raw: bytes.Clone(raw), sess: s}
+	m.decoded[key] = c
 	m.mu.Unlock()
-	return s, nil
+	return c, nil
 }
 
 func (m *Manager) forget(key string) {

@@ -243,3 +243,42 @@ func TestEndUpstream(t *testing.T) {
 		t.Fatal("a session of the same subject at another provider ended")
 	}
 }
+
+// countingStore counts Get calls.
+type countingStore struct {
+	store.Store
+	gets int
+}
+
+func (c *countingStore) Get(ctx context.Context, key string) ([]byte, error) {
+	c.gets++
+	return c.Store.Get(ctx, key)
+}
+
+// TestLookupReadsActivityOncePerTouch: within the touch interval a lookup needs only the
+// session record (last-seen only moves forward, so a recent one proves the session is not
+// idle), and idle expiry still works once the interval has passed.
+func TestLookupReadsActivityOncePerTouch(t *testing.T) {
+	c := &clock{t: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)}
+	mem := store.NewMemory(store.Options{Now: c.now})
+	defer mem.Close()
+	cs := &countingStore{Store: mem}
+	m := NewManager(cs, Config{Lifetime: 3 * time.Hour, Idle: time.Hour, Now: c.now})
+	ctx := context.Background()
+	token, _, _ := m.Create(ctx, alice, "", nil)
+	if _, err := m.Lookup(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	cs.gets = 0
+	c.advance(30 * time.Second) // the touch interval is a minute here
+	if _, err := m.Lookup(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	if cs.gets != 1 {
+		t.Fatalf("a lookup within the touch interval made %d store reads, want 1", cs.gets)
+	}
+	c.advance(61 * time.Minute)
+	if _, err := m.Lookup(ctx, token); !errors.Is(err, ErrNoSession) {
+		t.Fatalf("after the idle limit: %v, want ErrNoSession", err)
+	}
+}
