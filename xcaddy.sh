@@ -3,7 +3,8 @@
 #
 #   ./xcaddy.sh build   build ./caddy (Caddy v2.11.9 + standard modules + Gatehouse)
 #   ./xcaddy.sh run     build when stale, then run Caddyfile.example on 127.0.0.1
-#   ./xcaddy.sh test    install what the tests need (chromium, redis-server), vet, test -race
+#   ./xcaddy.sh test    install what the tests need (chromium, redis-server), vet, test -race,
+#                       then the memory-bound tests without -race
 #
 # The binary is built from cmd/caddy, a plain main that imports caddycmd, Caddy's standard
 # modules and this module: the same result as
@@ -50,6 +51,9 @@ test)
 	install_test_deps
 	go vet ./...
 	go test -race -count=1 "$@" ./...
+	# The million-key memory tests are built without -race (the race detector's shadow
+	# memory would swamp what they measure).
+	go test -count=1 -run 'Million' "$@" ./caddyauth/store/ ./caddyauth/ratelimit/
 	;;
 *)
 	echo "usage: $0 build|run|test" >&2
