@@ -82,6 +82,8 @@ type ErrorPage struct {
 // loads static/webauthn.js, so Render sends it with a policy that allows same-site script.
 type MFAPage struct {
 	Base
+	// Digits is the length of TOTP codes, for the label ("the 6-digit code"). Default: 6.
+	Digits int
 	// RD is the return URL, posted back in the hidden field "rd".
 	RD string
 	// CSRF is the form token, posted back in the hidden field "csrf" and sent by the script
@@ -111,6 +113,8 @@ type MFAPage struct {
 // static/webauthn.js.
 type MFASetupPage struct {
 	Base
+	// Digits is the length of TOTP codes, for the label. Default: 6.
+	Digits int
 	// RD is the return URL, posted back in the hidden field "rd".
 	RD string
 	// CSRF is the form token, posted back in the hidden field "csrf" and sent by the script

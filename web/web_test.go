@@ -759,3 +759,20 @@ func TestScriptIsSmallAndSelfContained(t *testing.T) {
 		}
 	}
 }
+
+// TestCodeLabelFollowsDigits: with `totp digits 8` the labels ask for an 8-digit code.
+func TestCodeLabelFollowsDigits(t *testing.T) {
+	r := newRenderer(t, "")
+	for _, tc := range []struct {
+		page string
+		data any
+	}{
+		{"mfa", MFAPage{TOTP: true, Digits: 8}},
+		{"mfa_setup", MFASetupPage{QR: "data:image/png;base64,iVBORw0KGgo=", Secret: "JBSWY3DPEHPK3PXP", Digits: 8}},
+	} {
+		body := render(t, r, 200, tc.page, tc.data).Body.String()
+		if !strings.Contains(body, "8-digit code") || strings.Contains(body, "6-digit") {
+			t.Errorf("%s page with Digits 8 does not ask for an 8-digit code", tc.page)
+		}
+	}
+}

@@ -127,6 +127,7 @@ func (a *App) mfaPage(w http.ResponseWriter, r *http.Request, st *requestState, 
 	page := web.MFAPage{
 		Base: a.base(r, st), RD: a.returnURL(r), CSRF: a.formToken(w, r), Error: msg,
 		TOTP:     a.mfa.totp != nil && rec.TOTP != nil && rec.TOTP.Confirmed,
+		Digits:   a.totpDigits(),
 		WebAuthn: a.mfa.webauthn != nil && len(rec.Credentials) > 0,
 		Backup:   len(rec.BackupCodes) > 0,
 	}
@@ -229,4 +230,12 @@ func orUnknown(s string) string {
 		return "none"
 	}
 	return s
+}
+
+// totpDigits is the configured TOTP code length (0 when TOTP is off).
+func (a *App) totpDigits() int {
+	if a.mfa.totp == nil {
+		return 0
+	}
+	return a.mfa.totp.Digits
 }

@@ -33,7 +33,7 @@ func (a *App) setupPage(w http.ResponseWriter, r *http.Request, st *requestState
 	}
 	page := web.MFASetupPage{
 		Base: a.base(r, st), RD: a.returnURL(r), CSRF: a.formToken(w, r), Error: msg,
-		Account: st.active.User, WebAuthn: a.mfa.webauthn != nil,
+		Account: st.active.User, WebAuthn: a.mfa.webauthn != nil, Digits: a.totpDigits(),
 		BackupCodes: codes, TOTPEnrolled: rec.TOTP != nil && rec.TOTP.Confirmed, Keys: len(rec.Credentials),
 		BackupLeft: len(rec.BackupCodes), Enrolled: rec.Enrolled(),
 		TOTPRemovable: rec.TOTP != nil && rec.TOTP.Confirmed && !rec.TOTP.Provisioned,
