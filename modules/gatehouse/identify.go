@@ -8,7 +8,6 @@ import (
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
-	"github.com/gatehousehq/gatehouse/caddyauth/identity"
 	"github.com/gatehousehq/gatehouse/caddyauth/session"
 	"github.com/gatehousehq/gatehouse/policies"
 )
@@ -188,12 +187,4 @@ func setIdentityHeaders(h http.Header, v *view) {
 		backing[n] = s
 		h[keys[i]] = backing[n : n+1 : n+1]
 	}
-}
-
-// identityOf returns the session identity, for logs and /me.
-func identityOf(st *requestState) *identity.Identity {
-	if !st.signedIn {
-		return nil
-	}
-	return &st.active.Identity
 }

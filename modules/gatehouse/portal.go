@@ -158,19 +158,23 @@ func (a *App) login(w http.ResponseWriter, r *http.Request, st *requestState) er
 	ip := clientIP(r)
 	ctx := r.Context()
 	// An unknown name is not logged: people type their password into the wrong field.
-	_, known := a.users.Lookup(username)
+	u, known := a.users.Lookup(username)
 	logName := username
 	if !known {
 		logName = "(unknown)"
 	}
 	logger := a.logger.With(zap.String("user", logName), zap.String("client_ip", ip))
 
-	// A locked user or address is refused before the password is looked at, so the answer
-	// is the same whether it was right or not.
-	for _, lk := range []struct {
+	// Failures count per canonical user name and per client IP.
+	type failureKey struct {
 		limit ratelimit.FailureLimit
 		key   string
-	}{{userFailureLimit, username}, {ipFailureLimit, ip}} {
+	}
+	failureKeys := [...]failureKey{{userFailureLimit, username}, {ipFailureLimit, ip}}
+
+	// A locked user or address is refused before the password is looked at, so the answer
+	// is the same whether it was right or not.
+	for _, lk := range failureKeys {
 		locked, err := a.failures.Locked(ctx, lk.limit, lk.key)
 		if err != nil {
 			return a.fail(w, r, http.StatusServiceUnavailable, err, st)
@@ -184,7 +188,6 @@ func (a *App) login(w http.ResponseWriter, r *http.Request, st *requestState) er
 		}
 	}
 
-	u, _ := a.users.Lookup(username)
 	var ok bool
 	var err error
 	if known && username != "" && pass != "" {
@@ -200,10 +203,7 @@ func (a *App) login(w http.ResponseWriter, r *http.Request, st *requestState) er
 		return a.fail(w, r, http.StatusServiceUnavailable, fmt.Errorf("verifying password: %w", err), st)
 	}
 	if !ok {
-		for _, lk := range []struct {
-			limit ratelimit.FailureLimit
-			key   string
-		}{{userFailureLimit, username}, {ipFailureLimit, ip}} {
+		for _, lk := range failureKeys {
 			if _, err := a.failures.Fail(ctx, lk.limit, lk.key); err != nil {
 				return a.fail(w, r, http.StatusServiceUnavailable, err, st)
 			}
